@@ -1,0 +1,1 @@
+"""Subcommands of `evalkit`; each module defines `register(app)`. See evalkit/cli.py."""

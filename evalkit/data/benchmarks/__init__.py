@@ -1,0 +1,1 @@
+"""One module per benchmark; each defines `BENCHMARK`. The registry in evalkit/data/__init__.py finds them."""
