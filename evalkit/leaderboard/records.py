@@ -40,8 +40,7 @@ def benchmark_of(task: str) -> tuple[str, str | None]:
     """(benchmark key, suite or None): `evalkit_math500` -> ("math500", "math") via the data registry."""
     from evalkit import data
 
-    key = task[len(TASK_PREFIX):] if task.startswith(TASK_PREFIX) else task
-    key = re.sub(r"[^a-z0-9_]", "_", key.lower())
+    key = re.sub(r"[^a-z0-9_]", "_", task.removeprefix(TASK_PREFIX).lower())
     bench = data.registry().get(key)
     return key, (bench.suite if bench else None)
 
@@ -62,12 +61,15 @@ def _grader(run: Run, task: TaskResult) -> str:
     return f"task-defined ({task.metric})"
 
 
+def _clip(x: float) -> float:
+    return min(1.0, max(0.0, round(x, 6)))
+
+
 def _task_entry(task: TaskResult, iters: int) -> dict[str, Any]:
     scores = [p.score for p in task.problems]
     lo, hi = stats.bootstrap_ci(scores, iters=iters, seed=0)
-    clip = lambda x: min(1.0, max(0.0, round(x, 6)))  # noqa: E731
     return {
-        "task": task.name, "metric": task.metric, "score": clip(sum(scores) / len(scores)), "ci95": [clip(lo), clip(hi)],
+        "task": task.name, "metric": task.metric, "score": _clip(sum(scores) / len(scores)), "ci95": [_clip(lo), _clip(hi)],
         "n_problems": len(scores), "samples_per_problem": max(p.n for p in task.problems),
         "samples_sha256": sha256_file(task.samples_file),
     }
