@@ -250,6 +250,13 @@ def _task_settings(name: str, results: dict[str, Any], problems: list[ProblemRes
     return settings, identity
 
 
+def _manifest_identity(settings: dict[str, str], task: str) -> dict[str, str]:
+    """Dataset facts an evalkit manifest records for this task (e.g. manifest.dataset_revisions.<task>)."""
+    names = {task, task.removeprefix("evalkit_")}
+    return {key.removeprefix("manifest."): value for key, value in settings.items()
+            if key.startswith("manifest.") and "dataset" in key.lower() and names & set(key.split("."))}
+
+
 def load_run(path: str | Path, label: str | None = None) -> Run:
     """Read a run directory; every task with a samples file becomes a `TaskResult`."""
     root = Path(path)
@@ -281,6 +288,7 @@ def load_run(path: str | Path, label: str | None = None) -> Run:
         repeats = int(((results.get("configs") or {}).get(task) or {}).get("repeats", 1) or 1)
         flt, metric, problems = _read_samples(samples, repeats)
         task_settings, identity = _task_settings(task, results, problems)
+        identity.update(_manifest_identity(settings, task))
         tasks[task] = TaskResult(task, metric, flt, problems, samples, task_settings, identity)
     if not tasks:
         raise EvalkitError(f"{results_file} has no samples_<task>_{date}.jsonl beside it: rerun lm-eval with --log_samples.")

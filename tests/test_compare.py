@@ -61,7 +61,7 @@ def test_plain_lm_eval_and_evalkit_run_compare(plain_and_evalkit):
     assert other["gained"] == [f"test/p{i}.json" for i in range(4, 9)]
     diff = {row["setting"]: row["values"] for row in report["settings_diff"]}
     assert diff["model"] == ["org/model-a", "org/model-b"]
-    assert diff["preset"] == ["", "sky-t1"]
+    assert diff["preset"] == ["-", "sky-t1"]
 
 
 def test_table_and_markdown_show_scores_and_flips(plain_and_evalkit):
@@ -69,7 +69,7 @@ def test_table_and_markdown_show_scores_and_flips(plain_and_evalkit):
     md = cli("compare", str(plain), str(ours), "--format", "markdown")
     assert md.returncode == 0, md.stderr
     assert "| 75.0 [" in md.stdout and "+33.3 [" in md.stdout and "test/p3.json" in md.stdout
-    assert "| preset |  | sky-t1 |" in md.stdout
+    assert "| preset | - | sky-t1 |" in md.stdout
     table = cli("compare", str(plain), str(ours), "--tasks", "evalkit_math500")
     assert table.returncode == 0 and "exact McNemar" in table.stdout
 
@@ -107,6 +107,14 @@ def test_different_task_version_is_refused(tmp_path):
     v2 = make_run(tmp_path / "v2", DOCS, A, version=2.0)
     with pytest.raises(EvalkitError, match="task version differs"):
         compare([load_run(v1), load_run(v2)])
+
+
+def test_dataset_revision_in_manifest_is_checked(tmp_path):
+    old = make_run(tmp_path / "old", DOCS, A, manifest={"dataset_revisions": {"math500": "aaa"}})
+    new = make_run(tmp_path / "new", DOCS, A, manifest={"dataset_revisions": {"math500": "bbb"}})
+    with pytest.raises(EvalkitError, match="dataset_revisions.math500 differs"):
+        compare([load_run(old), load_run(new)])
+    assert compare([load_run(old), load_run(new)], force=True).warnings
 
 
 def test_settings_diff_lists_sampling_differences(tmp_path):

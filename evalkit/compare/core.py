@@ -57,13 +57,13 @@ def settings_diff(runs: list[Run], tasks: list[str]) -> list[dict[str, Any]]:
     rows = []
     keys = sorted(set().union(*(r.settings for r in runs)))
     for key in keys:
-        values = [r.settings.get(key, "-") for r in runs]
+        values = [r.settings.get(key) or "-" for r in runs]
         if len(set(values)) > 1:
             rows.append({"setting": key, "values": values})
     for task in tasks:
         keys = sorted(set().union(*(r.tasks[task].settings for r in runs)))
         for key in keys:
-            values = [r.tasks[task].settings.get(key, "-") for r in runs]
+            values = [r.tasks[task].settings.get(key) or "-" for r in runs]
             if len(set(values)) > 1:
                 rows.append({"setting": f"{task}: {key}", "values": values})
     return rows
