@@ -107,7 +107,7 @@ def _flatten(prefix: str, value: Any, out: dict[str, str]) -> None:
         out[prefix] = json.dumps(value, sort_keys=True, ensure_ascii=False) if not isinstance(value, str) else value
 
 
-_VOLATILE = re.compile(r"(time|date|output|path|host|duration|_dir$)", re.IGNORECASE)  # differ on every run
+_VOLATILE = re.compile(r"(time|date|output|path|host|duration|config_source|_dir$)", re.IGNORECASE)  # differ on every run
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -132,6 +132,18 @@ def _model_args(config: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def _literal(text: str) -> Any:
+    """A verdict dict written as JSON (evalkit tasks) or as a Python repr (lm-eval's str() of a dict)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+
+
 def _parse_verdicts(filtered: Any) -> tuple[list[bool], list[int] | None] | None:
     """Per-sample verdict dicts from `filtered_resps` (lists of str(dict)), or None if absent."""
     items: list[Any] = []
@@ -147,10 +159,7 @@ def _parse_verdicts(filtered: Any) -> tuple[list[bool], list[int] | None] | None
     verdicts = []
     for item in items:
         if isinstance(item, str) and item.startswith("{"):
-            try:
-                item = ast.literal_eval(item)
-            except (ValueError, SyntaxError):
-                return None
+            item = _literal(item)
         if not isinstance(item, dict) or "correct" not in item:
             return None
         verdicts.append(item)

@@ -19,18 +19,23 @@ def problems(count: int, offset: int = 0) -> list[dict]:
 
 def make_run(out: Path, docs: list[dict], correct: list[list[bool]], task: str = "evalkit_math500",
              version: float = 1.0, manifest: dict | None = None, model: str = "org/model-a",
-             temperature: float = 0.0, extra_filter: bool = False, doc_ids: list[int] | None = None) -> Path:
-    """A run of `task`: doc i has len(correct[i]) samples with those verdicts (filter `score`)."""
+             temperature: float = 0.0, extra_filter: bool = False, doc_ids: list[int] | None = None,
+             repr_verdicts: bool = False) -> Path:
+    """A run of `task`: doc i has len(correct[i]) samples with those verdicts (filter `score`).
+
+    Verdicts are JSON strings, as evalkit's math tasks store them; `repr_verdicts` stores dicts instead,
+    which lm-eval's logger writes as Python reprs (what other custom filters produce)."""
     rows = []
     n = len(correct[0])
     gen = {"temperature": temperature, "max_gen_toks": 1024, "do_sample": temperature > 0}
     for i, (doc, verdicts) in enumerate(zip(docs, correct)):
         doc_id = doc_ids[i] if doc_ids else i
         answers = [doc["answer"] if ok else "0" for ok in verdicts]
-        filtered = [{"correct": ok, "extracted": a, "tokens": 100 + 40 * j + 7 * doc_id}
-                    for j, (ok, a) in enumerate(zip(verdicts, answers))]
+        verdict_dicts = [{"correct": ok, "extracted": a, "verdict": ok, "tokens": 100 + 40 * j + 7 * doc_id}
+                         for j, (ok, a) in enumerate(zip(verdicts, answers))]
         metrics = problem_metrics(answers, verdicts)
-        metrics["mean_output_tokens"] = sum(f["tokens"] for f in filtered) / n
+        metrics["mean_output_tokens"] = sum(f["tokens"] for f in verdict_dicts) / n
+        filtered = verdict_dicts if repr_verdicts else [json.dumps(v) for v in verdict_dicts]
         prompt = PROMPT.format(problem=doc["problem"])
         outputs = [f"... \\boxed{{{a}}}" for a in answers]
         if extra_filter:  # lm-eval writes one row per (doc, filter); the reader must pick `score`

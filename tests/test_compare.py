@@ -30,7 +30,7 @@ B = [[True], [True], [True], [False], [True], [True], [True], [True], [True], [F
 
 @pytest.fixture
 def plain_and_evalkit(tmp_path):
-    plain = make_run(tmp_path / "plain", DOCS, A, extra_filter=True)
+    plain = make_run(tmp_path / "plain", DOCS, A, extra_filter=True, repr_verdicts=True)
     evalkit_run = make_run(tmp_path / "ours", DOCS, B, model="org/model-b",
                            manifest={"preset": "sky-t1", "model": "org/model-b", "versions": {"evalkit": "0.1.0"}})
     return plain, evalkit_run
@@ -43,6 +43,7 @@ def test_reader_sees_lm_eval_layout(plain_and_evalkit):
     task = run.tasks["evalkit_math500"]
     assert (task.filter, task.metric, len(task.problems)) == ("score", "avg@n", 12)
     assert task.problems[0].correct == [True] and task.problems[0].tokens == [100]
+    assert load_run(ours).tasks["evalkit_math500"].problems[1].tokens == [107]  # JSON-string verdicts
     assert load_run(ours).preset == "sky-t1" and run.preset == ""
 
 
