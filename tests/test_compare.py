@@ -140,3 +140,34 @@ def test_unknown_task_and_missing_dir_are_one_sentence_errors(plain_and_evalkit,
     assert missing.returncode == 2 and "--tasks aime24" in missing.stderr
     nodir = cli("compare", str(plain), str(tmp_path / "nope"))
     assert nodir.returncode == 2 and "does not exist" in nodir.stderr
+
+
+def _gsm8k_style_run(root: Path, correct: list[int]) -> Path:
+    """A built-in lm-eval task's output written by hand: two filters, `exact_match`, no verdicts."""
+    folder = root / "EleutherAI__pythia-14m"
+    folder.mkdir(parents=True)
+    date = "2026-01-02T03-04-05.678901"
+    rows = []
+    for i, ok in enumerate(correct):
+        doc = {"question": f"q{i}", "answer": f"#### {i}"}
+        for flt, value in (("strict-match", ok), ("flexible-extract", 1)):
+            rows.append({"doc_id": i, "doc": doc, "target": doc["answer"], "arguments": {}, "resps": [["x"]],
+                         "filtered_resps": ["x"], "filter": flt, "metrics": ["exact_match"],
+                         "doc_hash": f"{i:064x}", "prompt_hash": f"{i:064x}", "target_hash": f"{i + 1:064x}",
+                         "exact_match": float(value)})
+    (folder / f"samples_gsm8k_{date}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    results = {"results": {"gsm8k": {}}, "configs": {"gsm8k": {"task": "gsm8k", "dataset_path": "gsm8k",
+               "dataset_name": "main", "repeats": 1}}, "versions": {"gsm8k": 3.0},
+               "config": {"model": "hf", "model_args": "pretrained=EleutherAI/pythia-14m"}, "model_name": "EleutherAI/pythia-14m"}
+    (folder / f"results_{date}.json").write_text(json.dumps(results))
+    return root
+
+
+def test_builtin_lm_eval_task_uses_first_filter_and_exact_test(tmp_path):
+    a = load_run(_gsm8k_style_run(tmp_path / "a", [1, 0, 0, 1, 0, 0]))
+    b = load_run(_gsm8k_style_run(tmp_path / "b", [1, 1, 1, 0, 0, 0]))
+    task = a.tasks["gsm8k"]
+    assert (task.filter, task.metric, task.binary) == ("strict-match", "exact_match", True)
+    row = compare([a, b]).tasks[0].rows[1]
+    assert row.test == "exact McNemar" and row.p_value == pytest.approx(1.0)  # b=1, c=2: 2 * 4/8 capped
+    assert row.lost == ["3"] and row.gained == ["1", "2"]
