@@ -28,19 +28,23 @@ def perturb(
     src: Path = typer.Argument(..., metavar="IN.jsonl", help="Demonstrations (JSONL)."),
     dst: Path = typer.Argument(..., metavar="OUT.jsonl", help="Where to write the perturbed rows."),
     kind: str = typer.Option(..., "--kind", help=KIND_HELP),
-    ratio: float = typer.Option(..., "--ratio", help="Perturbation strength p in [0, 1]; 0 copies the input."),
+    ratio: float = typer.Option(
+        ..., "--ratio", help="Perturbation strength p in [0, 1]; 0 copies the input."
+    ),
     seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same output."),
     field: str = typer.Option(
-        None, "--field",
+        None,
+        "--field",
         help="Where the reasoning is, e.g. 'code[0]', 'reasoning', 'messages' (last assistant turn) or "
         "'messages[-1].content'. Default: auto-detected from the first row (code[0], reasoning, response, "
         "output, completion, generation, messages, conversations).",
-    ),  # fmt: skip
+    ),
     answer_field: str = typer.Option(
-        None, "--answer-field",
+        None,
+        "--answer-field",
         help="Gold answer field for wrong-answer (default: gt, answer, gold or final_answer; else the "
         "trace's last \\boxed{}).",
-    ),  # fmt: skip
+    ),
     only_correct: bool = typer.Option(
         False, "--only-correct", help="Keep only rows whose 'score' (first element if a list) is true."
     ),
@@ -48,10 +52,11 @@ def perturb(
         "auto", "--format", help="Trace format: auto, sky-t1, r1 (<think>…</think>) or plain."
     ),
     keywords: str = typer.Option(
-        None, "--keywords",
+        None,
+        "--keywords",
         help="Comma-separated keywords for --kind keywords (default: training.perturb.DEFAULT_KEYWORDS: "
         "wait, hmm, alternatively, however, let me check, …).",
-    ),  # fmt: skip
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Perturb the reasoning of every row of IN.jsonl and write OUT.jsonl, then print a summary.
@@ -69,7 +74,9 @@ def perturb(
             raise EvalkitError("--keywords is empty.")
     if src.resolve() == dst.resolve():
         raise EvalkitError(f"OUT.jsonl must differ from IN.jsonl ({src}).")
-    summary = perturb_file(src, dst, kind, ratio, seed, field, answer_field, only_correct, trace_format, words)
+    summary = perturb_file(
+        src, dst, kind, ratio, seed, field, answer_field, only_correct, trace_format, words
+    )
     if as_json:
         print(json.dumps(summary.to_dict()))
         return
@@ -77,11 +84,21 @@ def perturb(
     table.add_column("")
     table.add_column("count", justify="right")
     table.add_column("of", justify="right")
-    share = lambda a, b: f"{100 * a / b:.1f}%" if b else "-"  # noqa: E731
-    table.add_row("rows changed", f"{summary.rows_changed}", f"{summary.rows} kept / {summary.rows_read} read")
-    table.add_row("steps touched", f"{summary.steps_touched}", f"{summary.steps} ({share(summary.steps_touched, summary.steps)})")
+    share = lambda a, b: f"{100 * a / b:.1f}%" if b else "-"
+    table.add_row(
+        "rows changed", f"{summary.rows_changed}", f"{summary.rows} kept / {summary.rows_read} read"
+    )
+    table.add_row(
+        "steps touched",
+        f"{summary.steps_touched}",
+        f"{summary.steps} ({share(summary.steps_touched, summary.steps)})",
+    )
     table.add_row("solutions touched", f"{summary.solutions_touched}", f"{summary.rows}")
-    table.add_row("tokens changed", f"{summary.tokens_changed}", f"{summary.tokens} ({share(summary.tokens_changed, summary.tokens)})")
+    table.add_row(
+        "tokens changed",
+        f"{summary.tokens_changed}",
+        f"{summary.tokens} ({share(summary.tokens_changed, summary.tokens)})",
+    )
     if kind == "wrong-answer":
         table.add_row("answers not found", f"{summary.answers_missing}", f"{summary.rows}")
     console = Console()

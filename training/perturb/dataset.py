@@ -135,7 +135,9 @@ def perturb_file(
         rows.append(row)
         wheres.append(where)
     if not rows:
-        raise DataError(f"{src}: no rows to perturb" + (" (none is marked correct)." if only_correct else "."))
+        raise DataError(
+            f"{src}: no rows to perturb" + (" (none is marked correct)." if only_correct else ".")
+        )
     field = field or detect_field(rows[0], wheres[0])
     parts = parse_path(field)
     slots, traces, golds = [], [], []
@@ -184,7 +186,9 @@ def _write_jsonl(dst: Path, rows: list[dict], meta: dict, outcomes) -> None:
                 extra = {"steps_touched": outcome.steps_touched, "tokens_changed": outcome.tokens_changed}
                 if outcome.wrong_answer is not None:
                     extra["wrong_answer"] = outcome.wrong_answer
-                handle.write(json.dumps({**row, "perturbation": {**meta, **extra}}, ensure_ascii=False) + "\n")
+                handle.write(
+                    json.dumps({**row, "perturbation": {**meta, **extra}}, ensure_ascii=False) + "\n"
+                )
         os.replace(tmp, dst)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

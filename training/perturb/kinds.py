@@ -210,13 +210,16 @@ def perturb_traces(
     check_ratio(ratio)
     if kind not in KINDS:
         raise EvalkitError(f"unknown --kind {kind!r}; expected one of {', '.join(KINDS)}.")
-    if kind == "digits":
-        return [_map_parts(t, lambda s, r=row_rng(seed, kind, i): corrupt_digits(s, ratio, r)) for i, t in
-                enumerate(traces)]  # fmt: skip
-    if kind == "keywords":
-        pattern = keyword_pattern(keywords)
-        return [_map_parts(t, lambda s, r=row_rng(seed, kind, i): remove_keywords(s, ratio, r, pattern)) for
-                i, t in enumerate(traces)]  # fmt: skip
+    if kind in ("digits", "keywords"):
+        pattern = keyword_pattern(keywords) if kind == "keywords" else None
+        outcomes = []
+        for i, trace in enumerate(traces):
+            rng = row_rng(seed, kind, i)
+            if pattern is None:
+                outcomes.append(_map_parts(trace, lambda s, rng=rng: corrupt_digits(s, ratio, rng)))
+            else:
+                outcomes.append(_map_parts(trace, lambda s, rng=rng: remove_keywords(s, ratio, rng, pattern)))
+        return outcomes
     if kind == "wrong-answer":
         return _wrong_answers(traces, golds, ratio, seed)
     outcomes = []
@@ -232,7 +235,9 @@ def perturb_traces(
         else:
             donors = [t.steps for j, t in enumerate(traces) if j != i]
             steps, changed = insert_steps(trace.steps, ratio, rng, donors)
-        outcomes.append(Outcome(trace.with_steps(steps), len(changed), False, sum(map(count_tokens, changed))))
+        outcomes.append(
+            Outcome(trace.with_steps(steps), len(changed), False, sum(map(count_tokens, changed)))
+        )
     return outcomes
 
 
@@ -262,10 +267,14 @@ def _replace_last_mention(trace: Trace, gold: str | None, pool: list[str], seed:
     return Outcome(trace, answer_found=False)
 
 
-def _wrong_answers(traces: Sequence[Trace], golds: Sequence[str | None], ratio: float, seed: int) -> list[Outcome]:
+def _wrong_answers(
+    traces: Sequence[Trace], golds: Sequence[str | None], ratio: float, seed: int
+) -> list[Outcome]:
     answers = [g if g is not None else last_boxed(t.join()) for t, g in zip(traces, golds, strict=True)]
     pool = sorted({a.strip() for a in answers if a and a.strip()})
-    chosen = set(random.Random(f"{seed}:wrong-answer:rows").sample(range(len(traces)), how_many(ratio, len(traces))))
+    chosen = set(
+        random.Random(f"{seed}:wrong-answer:rows").sample(range(len(traces)), how_many(ratio, len(traces)))
+    )
     outcomes = []
     for i, trace in enumerate(traces):
         if i not in chosen:
@@ -280,7 +289,9 @@ def _wrong_answers(traces: Sequence[Trace], golds: Sequence[str | None], ratio: 
             own.add(normalize_answer(answers[i]))
         candidates = [a for a in pool if normalize_answer(a) not in own]
         if not candidates:
-            raise EvalkitError(f"row {i + 1}: no other sample has a different answer to use as the wrong one.")
+            raise EvalkitError(
+                f"row {i + 1}: no other sample has a different answer to use as the wrong one."
+            )
         wrong = row_rng(seed, "wrong-answer", i).choice(candidates)
         outcome = _map_parts(trace, lambda s, w=wrong: replace_boxed(s, w))
         outcomes.append(Outcome(outcome.trace, outcome.steps_touched, outcome.solution_touched,
