@@ -16,7 +16,8 @@ KIND_HELP = (
     "digits: each digit replaced by a different one with probability p; "
     "keywords: each reasoning keyword removed with probability p; "
     "shuffle: round(p·n) thought steps permuted; delete: round(p·n) steps removed; "
-    "insert: round(p·n) steps of other samples inserted at random positions."
+    "insert: round(p·n) steps of other samples inserted at random positions; "
+    "none: a plain copy (the unperturbed baseline, e.g. with --only-correct)."
 )
 
 

@@ -29,6 +29,7 @@ from evalkit.errors import EvalkitError
 from training.perturb.segment import Trace
 
 KINDS = ("wrong-answer", "digits", "keywords", "shuffle", "delete", "insert")
+IDENTITY = "none"  # a plain copy (after --only-correct): the "correct" baseline of the study
 CONTENT_KINDS = ("wrong-answer", "digits", "keywords")
 
 # Reasoning keywords removed by `keywords`: the self-reflection and backtracking cues of long CoT.
@@ -208,8 +209,10 @@ def perturb_traces(
 ) -> list[Outcome]:
     """Perturb every trace; `golds` (one per trace, None if unknown) feed wrong-answer's answer pool."""
     check_ratio(ratio)
-    if kind not in KINDS:
-        raise EvalkitError(f"unknown --kind {kind!r}; expected one of {', '.join(KINDS)}.")
+    if kind not in (*KINDS, IDENTITY):
+        raise EvalkitError(f"unknown --kind {kind!r}; expected one of {', '.join(KINDS)} (or {IDENTITY}).")
+    if kind == IDENTITY:
+        return [Outcome(trace) for trace in traces]
     if kind in ("digits", "keywords"):
         pattern = keyword_pattern(keywords) if kind == "keywords" else None
         outcomes = []
