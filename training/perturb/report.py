@@ -153,8 +153,10 @@ def markdown(results: list[RunResult], metric: str = "avg@n") -> str:
     notes = [
         "",
         f"Scores: {metric} in percent per benchmark; avg is their mean (– when a benchmark is missing).",
-        "Paper: Li et al. 2025, Qwen2.5-32B-Instruct on 4,618 correct traces, average over its benchmarks; "
-        "its foreign-steps row replaced every step, ours inserts p·n foreign steps.",
+        (
+            "Paper: Li et al. 2025, Qwen2.5-32B-Instruct on 4,618 correct traces, average over its benchmarks; "
+            "its foreign-steps row replaced every step, ours inserts p·n foreign steps."
+        ),
     ]
     return "\n".join(lines + notes) + "\n"
 
