@@ -148,7 +148,7 @@ def perturb_file(
         slots.append(slot)
         traces.append(segment(slot[0][slot[1]], trace_format, where))
         golds.append(_gold(row, answer_field, where))
-    outcomes = perturb_traces(traces, golds, kind, ratio, seed, keywords)
+    outcomes = perturb_traces(traces, golds, kind, ratio, seed, keywords, wheres)
     summary = Summary(kind, ratio, seed, field, rows_read=read, rows=len(rows))
     for (container, key), trace, outcome in zip(slots, traces, outcomes, strict=True):
         new = outcome.trace.join()

@@ -206,8 +206,13 @@ def perturb_traces(
     ratio: float,
     seed: int,
     keywords: Sequence[str] = DEFAULT_KEYWORDS,
+    wheres: Sequence[str] | None = None,
 ) -> list[Outcome]:
-    """Perturb every trace; `golds` (one per trace, None if unknown) feed wrong-answer's answer pool."""
+    """Perturb every trace; `golds` (one per trace, None if unknown) feed wrong-answer's answer pool.
+
+    `wheres` (e.g. "file:line" per trace) name rows in errors.
+    """
+    wheres = wheres or [f"row {i + 1}" for i in range(len(traces))]
     check_ratio(ratio)
     if kind not in (*KINDS, IDENTITY):
         raise EvalkitError(f"unknown --kind {kind!r}; expected one of {', '.join(KINDS)} (or {IDENTITY}).")
@@ -224,7 +229,7 @@ def perturb_traces(
                 outcomes.append(_map_parts(trace, lambda s, rng=rng: remove_keywords(s, ratio, rng, pattern)))
         return outcomes
     if kind == "wrong-answer":
-        return _wrong_answers(traces, golds, ratio, seed)
+        return _wrong_answers(traces, golds, ratio, seed, wheres)
     outcomes = []
     for i, trace in enumerate(traces):
         rng = row_rng(seed, kind, i)
@@ -271,7 +276,7 @@ def _replace_last_mention(trace: Trace, gold: str | None, pool: list[str], seed:
 
 
 def _wrong_answers(
-    traces: Sequence[Trace], golds: Sequence[str | None], ratio: float, seed: int
+    traces: Sequence[Trace], golds: Sequence[str | None], ratio: float, seed: int, wheres: Sequence[str]
 ) -> list[Outcome]:
     answers = [g if g is not None else last_boxed(t.join()) for t, g in zip(traces, golds, strict=True)]
     pool = sorted({a.strip() for a in answers if a and a.strip()})
@@ -293,7 +298,7 @@ def _wrong_answers(
         candidates = [a for a in pool if normalize_answer(a) not in own]
         if not candidates:
             raise EvalkitError(
-                f"row {i + 1}: no other sample has a different answer to use as the wrong one."
+                f"{wheres[i]}: no other sample has a different answer to use as the wrong one."
             )
         wrong = row_rng(seed, "wrong-answer", i).choice(candidates)
         outcome = _map_parts(trace, lambda s, w=wrong: replace_boxed(s, w))
