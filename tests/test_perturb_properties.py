@@ -80,6 +80,18 @@ def test_steps_are_the_paragraphs_and_solution_is_apart(steps: list[str], soluti
         assert trace.solution == solution
 
 
+@SETTINGS
+@given(body=plain_text, p=ratios, seed=seeds, kind=st.sampled_from(["shuffle", "delete", "insert"]))
+def test_structural_output_segments_back_into_its_steps(body: str, p: float, seed: int, kind: str) -> None:
+    traces = [
+        segment(f"{SKY[0]}{body}{SKY[1]}{SKY[2]}x"),
+        segment("other\n\n step \n\nhere"),
+        segment("a\n\nb"),
+    ]
+    for out in perturb_traces(traces, [None] * 3, kind, p, seed):
+        assert segment(out.trace.join()).steps == out.trace.steps
+
+
 def _traces(rows: list[list[str]]) -> list:
     """Row i has gold answer str(i), boxed in its solution."""
     return [segment(sky(steps, f"So the answer is \\boxed{{{i}}}.")) for i, steps in enumerate(rows)]

@@ -21,8 +21,9 @@ from evalkit.errors import DataError
 FORMATS = ("sky-t1", "r1", "plain")
 SKY = ("<|begin_of_thought|>", "<|end_of_thought|>", "<|begin_of_solution|>", "<|end_of_solution|>")
 R1 = ("<think>", "</think>")
-# A paragraph boundary: a newline, then at least one blank (whitespace-only) line.
-PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n\s*")
+# A paragraph boundary: at least one blank (whitespace-only) line, with the spaces around it, so that
+# steps never start or end with white space and any reordering of them re-segments into the same steps.
+PARAGRAPH_BREAK = re.compile(r"[ \t\r]*\n[ \t\r]*\n\s*")
 DEFAULT_SEPARATOR = "\n\n"
 
 
