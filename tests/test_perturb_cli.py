@@ -20,9 +20,9 @@ TRACES_DIR = "long_cot_traces_skyt1_minerva"
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "400"}  # no wrapping inside messages
     return subprocess.run([sys.executable, "-m", "evalkit", "perturb", *map(str, args)], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
 
 
 def read(path: Path) -> list[dict]:

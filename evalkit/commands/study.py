@@ -106,7 +106,7 @@ def report(
     err = Console(stderr=True)
     for r in results:
         for warning in r.warnings:
-            err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+            err.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     text = markdown(results, metric)
     print(text)
     if output is not None:
