@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from evalkit.errors import EvalkitError
+from training.perturb.kinds import DEFAULT_KEYWORDS
 
 KIND_HELP = (
     "wrong-answer: every \\boxed{} answer becomes another sample's answer (in round(p·rows) rows); "
@@ -55,8 +56,9 @@ def perturb(
     keywords: str = typer.Option(
         None,
         "--keywords",
-        help="Comma-separated keywords for --kind keywords (default: training.perturb.DEFAULT_KEYWORDS: "
-        "wait, hmm, alternatively, however, let me check, …).",
+        help="Comma-separated keywords for --kind keywords (case-insensitive, whole words; default: "
+        + ", ".join(DEFAULT_KEYWORDS)
+        + ").",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
@@ -66,7 +68,7 @@ def perturb(
     text); the solution is kept apart and only content kinds touch it. Each output row gets a
     'perturbation' object (kind, ratio, seed, steps_touched, tokens_changed).
     """
-    from training.perturb import DEFAULT_KEYWORDS, perturb_file
+    from training.perturb import perturb_file
 
     words = DEFAULT_KEYWORDS
     if keywords is not None:
