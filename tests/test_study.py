@@ -105,7 +105,7 @@ def study_dirs(tmp_path: Path) -> list[Path]:
         lm_eval_results(run_dir, {"evalkit_amc23": a, "evalkit_math500": b})
         dirs.append(run_dir)
     odd = tmp_path / "my-own-name"  # no naming convention: the manifest says what it is
-    lm_eval_results(odd, {"evalkit_amc23": 0.45, "evalkit_math500": 0.35})
+    lm_eval_results(odd, {"evalkit_amc23": 0.45, "evalkit_math500": 0.35}, metric="avg@8")  # a numbered n
     (odd / "study.json").write_text(json.dumps({"kind": "digits", "ratio": 0.7, "tasks": ["evalkit_math500",
                                                                                        "evalkit_amc23"]}))  # fmt: skip
     return [*dirs, odd]
@@ -152,3 +152,15 @@ def test_report_rejects_an_unnamed_run(tmp_path: Path) -> None:
     (tmp_path / "whatever").mkdir()
     result = runner.invoke(app, ["study", "report", str(tmp_path / "whatever")])
     assert result.exit_code != 0 and "does not say the run" in str(result.exception)
+
+
+def test_report_reads_a_real_lm_eval_results_file(tmp_path: Path) -> None:
+    """A results file written by lm-eval 0.4.13 (tiny random Qwen2 on CPU, 4 problems per task)."""
+    real = REPO / "tests" / "fixtures" / "study" / "results_tiny_qwen2_lm_eval.json"
+    run_dir = tmp_path / "base" / "eval" / "__tmp__tinyq"
+    run_dir.mkdir(parents=True)
+    (run_dir / "results_2026-11-24T11-27-47.260263.json").write_text(real.read_text())
+    result = runner.invoke(app, ["study", "report", str(tmp_path / "base")])
+    assert result.exit_code == 0, result.output
+    assert "| base model (no training) | 0.0 | 0.0 | 0.0 | – | 56.7 | -9.6 |" in result.output
+    assert "| perturbation | evalkit_amc23 | evalkit_math500 |" in result.output

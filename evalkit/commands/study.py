@@ -84,7 +84,7 @@ def report(
         None, "--plot", help="Write a PNG plot of accuracy against ratio per kind."
     ),
     metric: str = typer.Option(
-        "avg@n", "--metric", help="lm-eval metric to read; '@n' matches any sample count."
+        "avg@n", "--metric", help="lm-eval metric to read; '@n' matches avg@n itself or any avg@<number>."
     ),
     filter_name: str = typer.Option(
         "score", "--filter", help="lm-eval filter name the metric is reported under."

@@ -3,7 +3,7 @@
 Each run directory says what it is through its `study.json` manifest (written by `evalkit study plan`)
 or, failing that, its name (`correct`, `base`, `digits-p0.7`). Scores come from the lm-eval
 `results_*.json` files anywhere below it (lm-eval writes `<output>/<model>/results_<date>.json`): for
-each task, the metric `<metric>,<filter>` (default `avg@n` under the filter `score`, where `@n` matches
+each task, the metric `<metric>,<filter>` (default `avg@n` under the filter `score`, where `@n` matches the
 any number of samples), as a percentage. Groups (e.g. `evalkit_math`) are left out: the average is ours.
 """
 
@@ -52,8 +52,8 @@ class RunResult:
 
 
 def _metric_value(entry: dict, metric: str, filter_name: str) -> float | None:
-    """The value of `<metric>,<filter>` in one task entry; `avg@n` matches avg@1, avg@8, ..."""
-    pattern = re.compile(re.escape(metric).replace("@n", r"@\d+") + r"$")
+    """The value of `<metric>,<filter>` in one task entry; `avg@n` matches avg@n (our tasks) and avg@1, avg@8, ..."""
+    pattern = re.compile(re.escape(metric).replace("@n", r"@(?:n|\d+)") + r"$")
     found = {}
     for key, value in entry.items():
         name, _, filt = key.partition(",")
