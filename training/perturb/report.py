@@ -3,8 +3,8 @@
 Each run directory says what it is through its `study.json` manifest (written by `evalkit study plan`)
 or, failing that, its name (`correct`, `base`, `digits-p0.7`). Scores come from the lm-eval
 `results_*.json` files anywhere below it (lm-eval writes `<output>/<model>/results_<date>.json`): for
-each task, the metric `<metric>,<filter>` (default `avg@n` under the filter `score`, where `@n` matches the
-any number of samples), as a percentage. Groups (e.g. `evalkit_math`) are left out: the average is ours.
+each task, the metric `<metric>,<filter>` (default `avg@n` under the filter `score`; `@n` also matches
+`@8` and other sample counts), as a percentage. Groups (e.g. `evalkit_math`) are left out: the average is ours.
 """
 
 from __future__ import annotations
