@@ -39,14 +39,15 @@ def test_recipe_plans_every_kind_ratio_and_baseline(tmp_path: Path) -> None:
     expected = {f"{k}-p{r:g}" for k, ratios in recipe["perturbations"].items() for r in ratios}
     assert set(names) == expected | {"correct", "base"} and len(names) == len(set(names))
     digits = next(r for r in runs if r.name == "digits-p0.7")
-    perturb, train, evaluate = digits.shell()
+    perturb, train, merge, evaluate = digits.shell()
     data = recipe["data"]["path"]
     assert (
         perturb
         == f"evalkit perturb --kind digits --ratio 0.7 --seed 0 --only-correct {data} {tmp_path}/digits-p0.7/train.jsonl"
     )
     assert train.startswith(f"evalkit train {recipe['train']['recipe']} --set model={recipe['base_model']} ")
-    assert train.endswith(f"--data {tmp_path}/digits-p0.7/train.jsonl --output {tmp_path}/digits-p0.7/model")
+    assert train.endswith(f"--data {tmp_path}/digits-p0.7/train.jsonl --output {tmp_path}/digits-p0.7/train")
+    assert merge == f"evalkit merge {tmp_path}/digits-p0.7/train/adapter --out {tmp_path}/digits-p0.7/model"
     tasks = ",".join(recipe["eval"]["tasks"])
     assert (
         evaluate

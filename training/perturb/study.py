@@ -3,7 +3,9 @@
 A study recipe (see `training/recipes/perturbation-study.yaml`) names a base model, the data, the kinds
 and ratios, the baselines and the benchmarks. `plan()` expands it into runs; each run lives in its own
 directory `<output_dir>/<run>` (`correct`, `base`, or `<kind>-p<ratio>` such as `digits-p0.7`) holding a
-`study.json` manifest (kind, ratio, tasks, commands) that `study report` reads back.
+`study.json` manifest (kind, ratio, tasks, commands) that `study report` reads back. Inside it:
+`train.jsonl` (perturbed data), `train/` (the `evalkit train` run), `model/` (the LoRA adapter merged into
+the base by `evalkit merge`, unless `train.merge: false` for full fine-tuning) and `eval/` (lm-eval output).
 """
 
 from __future__ import annotations
@@ -110,7 +112,7 @@ def plan(recipe: dict[str, Any], output_dir: str | Path | None = None) -> list[R
                   seed=seed, dir=str(run_dir))  # fmt: skip
         model = base
         if kind != "base":
-            train_data, model = run_dir / "train.jsonl", run_dir / "model"
+            train_data, train_dir = run_dir / "train.jsonl", run_dir / "train"
             perturb = ["evalkit", "perturb", "--kind", IDENTITY if kind == "correct" else kind,
                        "--ratio", f"{ratio or 0:g}", "--seed", str(seed)]  # fmt: skip
             if data.get("only_correct"):
@@ -122,7 +124,12 @@ def plan(recipe: dict[str, Any], output_dir: str | Path | None = None) -> list[R
             train_cmd = ["evalkit", "train", str(train["recipe"])]
             for key, value in sets.items():
                 train_cmd += ["--set", f"{key}={_scalar(value)}"]
-            run.commands.append([*train_cmd, "--data", str(train_data), "--output", str(model)])
+            run.commands.append([*train_cmd, "--data", str(train_data), "--output", str(train_dir)])
+            if train.get("merge", True):  # LoRA: `evalkit train` writes RUN/train/adapter; fold it for eval
+                model = run_dir / "model"
+                run.commands.append(["evalkit", "merge", str(train_dir / "adapter"), "--out", str(model)])
+            else:  # full fine-tuning writes RUN/train/model
+                model = train_dir / "model"
         run.commands.append(["evalkit", "eval", "--model", str(model), "--tasks", ",".join(tasks),
                              "--output", str(run_dir / "eval"), *map(str, evaluation.get("args") or [])])  # fmt: skip
         runs.append(run)
