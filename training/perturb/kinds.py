@@ -20,6 +20,7 @@ depend on which other rows are filtered out before it, and p = 0 returns the inp
 
 from __future__ import annotations
 
+import bisect
 import random
 import re
 from collections.abc import Sequence
@@ -183,9 +184,8 @@ def delete_steps(steps: list[str], ratio: float, rng: random.Random) -> tuple[li
 def insert_steps(
     steps: list[str], ratio: float, rng: random.Random, donors: Sequence[Sequence[str]]
 ) -> tuple[list[str], list[str]]:
-    """Insert round(p·n) steps drawn from `donors` (the other rows' steps); returns (steps, inserted)."""
+    """Insert round(p·n) steps drawn from `donors` (other rows' non-empty step lists); returns (steps, inserted)."""
     k = how_many(ratio, len(steps))
-    donors = [d for d in donors if d]
     if k and not donors:
         raise EvalkitError("insert needs at least one other row with steps to take steps from.")
     out, inserted = list(steps), []
@@ -194,6 +194,23 @@ def insert_steps(
         out.insert(rng.randint(0, len(out)), step)
         inserted.append(step)
     return out, inserted
+
+
+class _OtherRows(Sequence):
+    """The non-empty step lists of every row but row `skip`, as a view (no O(rows) copy per row)."""
+
+    def __init__(self, pool: list[tuple[int, list[str]]], skip: int) -> None:
+        self.pool = pool
+        self.at = bisect.bisect_left(pool, skip, key=lambda entry: entry[0])
+        self.skips = self.at < len(pool) and pool[self.at][0] == skip
+
+    def __len__(self) -> int:
+        return len(self.pool) - self.skips
+
+    def __getitem__(self, x: int) -> list[str]:
+        if not 0 <= x < len(self):
+            raise IndexError(x)
+        return self.pool[x + (self.skips and x >= self.at)][1]
 
 
 # ---------------------------------------------------------------- dataset level
@@ -230,6 +247,7 @@ def perturb_traces(
         return outcomes
     if kind == "wrong-answer":
         return _wrong_answers(traces, golds, ratio, seed, wheres)
+    pool = [(j, t.steps) for j, t in enumerate(traces) if t.steps]  # insert's donors
     outcomes = []
     for i, trace in enumerate(traces):
         rng = row_rng(seed, kind, i)
@@ -241,8 +259,7 @@ def perturb_traces(
         if kind == "delete":
             steps, changed = delete_steps(trace.steps, ratio, rng)
         else:
-            donors = [t.steps for j, t in enumerate(traces) if j != i]
-            steps, changed = insert_steps(trace.steps, ratio, rng, donors)
+            steps, changed = insert_steps(trace.steps, ratio, rng, _OtherRows(pool, i))
         outcomes.append(
             Outcome(trace.with_steps(steps), len(changed), False, sum(map(count_tokens, changed)))
         )
