@@ -42,11 +42,12 @@ def plan(
     from training.perturb.study import plan as make_plan
 
     runs = make_plan(load_recipe(recipe), output_dir)
-    ratios = sorted({r.ratio for r in runs if r.ratio is not None})
+    ratios: list = sorted({r.ratio for r in runs if r.ratio is not None})
+    ratios = ([None] if any(r.ratio is None for r in runs) else []) + ratios  # None: the untrained base model
     table = Table(title=f"study plan: {recipe} ({len(runs)} runs, one directory each)")
     table.add_column("kind \\ ratio")
     for ratio in ratios:
-        table.add_column(f"{ratio:g}", justify="center")
+        table.add_column("untrained" if ratio is None else f"{ratio:g}", justify="center")
     for kind in dict.fromkeys(r.kind for r in runs):
         cells = {r.ratio: "●" for r in runs if r.kind == kind}
         table.add_row(kind, *(cells.get(ratio, "") for ratio in ratios))
