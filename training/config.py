@@ -90,6 +90,22 @@ def _coerce(text: str) -> Any:
         raise EvalkitError(f"--set value {text!r} is not valid YAML: {err}") from None
 
 
+def _typed(value: Any, annotation: str, key: str) -> Any:
+    """YAML reads `1e-4` as a string (it wants `1.0e-4`); numbers are numbers whatever their spelling."""
+    kind = annotation.replace(" | None", "")
+    if value is None or kind not in ("float", "int") or isinstance(value, bool):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise EvalkitError(f"recipe key {key!r} must be a number, not {value!r}") from None
+    if kind == "int":
+        if number != int(number):
+            raise EvalkitError(f"recipe key {key!r} must be a whole number, not {value!r}")
+        return int(number)
+    return number
+
+
 def _build(cls: type, values: dict[str, Any], where: str) -> Any:
     known = {f.name: f for f in dataclasses.fields(cls)}
     kwargs = {}
@@ -102,8 +118,10 @@ def _build(cls: type, values: dict[str, Any], where: str) -> Any:
                 raise EvalkitError(f"recipe key {key!r} must be a mapping")
             value = _build(sub, value, f"{key}.")
         elif key == "adam_betas":
-            value = tuple(value)
-        kwargs[key] = _expand(value)
+            value = tuple(float(v) for v in value)
+        else:
+            value = _typed(_expand(value), str(known[key].type), f"{where}{key}")
+        kwargs[key] = value
     return cls(**kwargs)
 
 

@@ -138,7 +138,12 @@ def load_checkpoint(path: Path, wrapped, optimizer, scheduler, rank: int, world:
     model_sd, optim_sd = get_state_dict(wrapped, optimizer, options=options)
     state = {"model": model_sd, "optim": optim_sd}
     dcp.load(state, checkpoint_id=str(path / "state"))
-    set_state_dict(wrapped, optimizer, model_state_dict=state["model"], optim_state_dict=state["optim"], options=options)
+    strict_off = StateDictOptions(ignore_frozen_params=True, strict=False)  # frozen weights come from the base
+    keys = set_state_dict(wrapped, optimizer, model_state_dict=state["model"], optim_state_dict=state["optim"],
+                          options=strict_off)
+    trainable = {n for n, p in wrapped.named_parameters() if p.requires_grad}
+    if keys.unexpected_keys or trainable & set(keys.missing_keys):
+        raise EvalkitError(f"cannot resume from {path}: its weights do not match the model of this recipe")
     scheduler.load_state_dict(meta["scheduler"])
     _set_rng_state(torch.load(path / f"rng-rank{rank}.pt", weights_only=False))
     return int(meta["step"])
@@ -158,7 +163,10 @@ def _write_metrics(path: Path, records: list[dict[str, Any]], keep_until: int | 
 
 def train(recipe: Recipe, resume: bool = False, console: Console | None = None,
           on_step: Callable[[int, dict[str, Any]], None] | None = None) -> dict[str, Any]:
-    """Run a recipe; returns a summary. Ctrl-C (KeyboardInterrupt) saves a checkpoint before leaving."""
+    """Run a recipe; returns a summary (and the trained model, for callers in Python).
+
+    Ctrl-C (KeyboardInterrupt) saves a checkpoint of the completed steps before leaving.
+    """
     rank, world, device = modeling.setup_distributed()
     console = console or Console()
     show = rank == 0
@@ -283,4 +291,4 @@ def train(recipe: Recipe, resume: bool = False, console: Console | None = None,
     if _dist():
         torch.distributed.destroy_process_group()
     return {"output": str(result), "steps": steps, "losses": losses, "data": dataset.report(),
-            "resumed_from": start}
+            "resumed_from": start, "model": module.model}

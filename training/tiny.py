@@ -48,7 +48,8 @@ def tiny_config(vocab_size: int, hidden: int = 64, layers: int = 2):
 
     return Qwen2Config(vocab_size=vocab_size, hidden_size=hidden, intermediate_size=2 * hidden,
                        num_hidden_layers=layers, num_attention_heads=4, num_key_value_heads=2,
-                       max_position_embeddings=4096, tie_word_embeddings=True, rope_theta=10000.0)
+                       max_position_embeddings=4096, tie_word_embeddings=True, rope_theta=10000.0,
+                       initializer_range=0.2)
 
 
 def build_tiny_model(out_dir: str | Path, seed: int = 0, hidden: int = 64, layers: int = 2) -> Path:
