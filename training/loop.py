@@ -161,6 +161,34 @@ def _write_metrics(path: Path, records: list[dict[str, Any]], keep_until: int | 
             handle.write(json.dumps(record) + "\n")
 
 
+def autocast_for(recipe: Recipe, wrapped, device: torch.device):
+    """bf16 autocast on GPU, except under FSDP2 whose mixed-precision policy already casts."""
+    if recipe.precision != "fp32" and device.type == "cuda" and not hasattr(wrapped, "unshard"):
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def accumulate(wrapped, plan, world: int, device: torch.device, autocast) -> torch.Tensor:
+    """Forward + backward over this rank's micro-batches; returns the global batch's mean token loss.
+
+    Gradients are synchronised only on the last micro-batch (DDP no_sync / FSDP2 requires_gradient_sync).
+    """
+    loss_sum = torch.zeros((), device=device)
+    for i, mb in enumerate(plan.micro_batches):
+        mb = mb.to(device)
+        last = i == len(plan.micro_batches) - 1
+        sync = wrapped.no_sync() if hasattr(wrapped, "no_sync") and not last else contextlib.nullcontext()
+        if hasattr(wrapped, "set_requires_gradient_sync"):
+            wrapped.set_requires_gradient_sync(last)
+        with sync, autocast:
+            loss = wrapped(mb.input_ids, mb.position_ids, mb.targets, mb.attention_mask, scale=world / plan.targets)
+        loss.backward()
+        loss_sum += loss.detach() / world
+    if _dist():
+        torch.distributed.all_reduce(loss_sum)
+    return loss_sum
+
+
 def train(recipe: Recipe, resume: bool = False, console: Console | None = None,
           on_step: Callable[[int, dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Run a recipe; returns a summary (and the trained model, for callers in Python).
@@ -213,9 +241,7 @@ def train(recipe: Recipe, resume: bool = False, console: Console | None = None,
         _write_metrics(out / "metrics.jsonl", [], keep_until=start)
 
     peak = modeling.peak_flops(recipe, device)
-    autocast = (torch.autocast(device.type, dtype=torch.bfloat16)
-                if recipe.precision != "fp32" and device.type == "cuda" and not hasattr(wrapped, "unshard")
-                else contextlib.nullcontext())
+    autocast = autocast_for(recipe, wrapped, device)
     pack_length = recipe.pack_length or recipe.max_length
     losses: list[float] = []
     completed = start
@@ -231,20 +257,7 @@ def train(recipe: Recipe, resume: bool = False, console: Console | None = None,
                 plan = plan_step(samples, step, global_batch=recipe.global_batch_size, seed=recipe.seed, world=world,
                                  rank=rank, packing=recipe.packing, pack_length=pack_length,
                                  micro_batch_size=recipe.micro_batch_size, pad_id=tokenizer.pad_token_id)
-                loss_sum = torch.zeros((), device=device)
-                for i, mb in enumerate(plan.micro_batches):
-                    mb = mb.to(device)
-                    last = i == len(plan.micro_batches) - 1
-                    sync = (wrapped.no_sync() if hasattr(wrapped, "no_sync") and not last else contextlib.nullcontext())
-                    if hasattr(wrapped, "set_requires_gradient_sync"):
-                        wrapped.set_requires_gradient_sync(last)
-                    with sync, autocast:
-                        loss = wrapped(mb.input_ids, mb.position_ids, mb.targets, mb.attention_mask,
-                                       scale=world / plan.targets)
-                    loss.backward()
-                    loss_sum += loss.detach() / world
-                if _dist():
-                    torch.distributed.all_reduce(loss_sum)
+                loss_sum = accumulate(wrapped, plan, world, device, autocast)
                 grad_norm = torch.nn.utils.clip_grad_norm_(params, recipe.max_grad_norm)
                 lr = scheduler.get_last_lr()[0]
                 optimizer.step()

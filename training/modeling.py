@@ -89,6 +89,11 @@ def load_model(recipe: Recipe, path: str) -> nn.Module:
         model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, attn_implementation=recipe.attn_implementation)
     except (OSError, ValueError) as err:
         raise EvalkitError(f"could not load model {path!r}: {err}") from None
+    return prepare_model(model, recipe)
+
+
+def prepare_model(model: nn.Module, recipe: Recipe) -> nn.Module:
+    """Gradient checkpointing, then LoRA adapters (or every weight trainable for full fine-tuning)."""
     model.config.use_cache = False
     if recipe.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
