@@ -200,9 +200,10 @@ def tokenize(tokenizer: Any, messages: list[dict[str, str]]) -> Sample:
     return Sample(list(enc["input_ids"]), labels)
 
 
-def build_dataset(cfg: DataConfig, tokenizer: Any, max_length: int, length_policy: str) -> Dataset:
+def build_dataset(cfg: DataConfig, tokenizer: Any, max_length: int, length_policy: str,
+                  rows: list[tuple[str, dict[str, Any]]] | None = None) -> Dataset:
     """Read, filter, render, tokenize and apply the length policy. Counts are reported, never silent."""
-    rows = read_rows(cfg)
+    rows = read_rows(cfg) if rows is None else rows
     if cfg.filter_field:
         rows = [(w, r) for w, r in rows if get_field(r, cfg.filter_field)]
     if cfg.limit is not None:

@@ -34,7 +34,7 @@ from rich.progress import (
 from evalkit.errors import EvalkitError
 from training import modeling
 from training.config import Recipe, to_dict
-from training.data import build_dataset
+from training.data import build_dataset, read_rows
 from training.packing import plan_step, total_steps
 
 
@@ -206,6 +206,7 @@ def train(recipe: Recipe, resume: bool = False, console: Console | None = None,
         console.print(f"[yellow]--resume: no checkpoint in {out}, starting from scratch[/]")
     out.mkdir(parents=True, exist_ok=True)
 
+    rows = read_rows(recipe.data)  # bad data fails before minutes of model loading
     torch.manual_seed(recipe.seed)
     random.seed(recipe.seed)
     if rank == 0:
@@ -213,7 +214,7 @@ def train(recipe: Recipe, resume: bool = False, console: Console | None = None,
     _barrier()
     model_path = modeling.resolve_model_path(recipe)
     tokenizer = modeling.load_tokenizer(model_path)
-    dataset = build_dataset(recipe.data, tokenizer, recipe.max_length, recipe.length_policy)
+    dataset = build_dataset(recipe.data, tokenizer, recipe.max_length, recipe.length_policy, rows)
     samples, data_fp = dataset.samples, fingerprint(dataset.samples)
     if show:
         console.print(f"[bold]data[/]: {dataset.report()}")
