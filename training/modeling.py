@@ -94,6 +94,7 @@ def load_model(recipe: Recipe, path: str) -> nn.Module:
 
 def prepare_model(model: nn.Module, recipe: Recipe) -> nn.Module:
     """Gradient checkpointing, then LoRA adapters (or every weight trainable for full fine-tuning)."""
+    model.train()  # from_pretrained returns eval mode: no dropout, and checkpointing would be skipped
     model.config.use_cache = False
     if recipe.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
