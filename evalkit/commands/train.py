@@ -25,9 +25,9 @@ def train(
 ) -> None:
     """Fine-tune a model on long chain-of-thought demonstrations (LoRA or full SFT).
 
-    Loss is on assistant tokens only; samples are packed without attending to each other; the loss is
-    averaged over all target tokens of the global batch. Writes OUTPUT/adapter (LoRA) or OUTPUT/model
-    (full), OUTPUT/checkpoint-N/ and OUTPUT/metrics.jsonl (loss, lr, tokens/s, MFU, peak memory per step).
+    Loss is on assistant tokens only; samples are packed without attending to each other; the loss is averaged over all target tokens of the global batch. Writes OUTPUT/adapter (LoRA) or OUTPUT/model (full), OUTPUT/checkpoint-N/ and OUTPUT/metrics.jsonl (loss, lr, tokens/s, MFU, peak memory per step).
+
+    Multi-GPU: torchrun --nproc-per-node 8 -m evalkit train RECIPE (DDP for LoRA, FSDP2 for full; recipe key `distributed`).
     """
     import yaml
 
