@@ -22,7 +22,7 @@ def run(args, **kw):
 def small(tmp_path_factory):
     """Shared flags: the tiny CPU recipe on 8 Minerva traces, 2 steps."""
     return ["--set", "max_steps=2", "--set", "data.limit=8", "--set", "data.system_prompt=null",
-            "--set", "max_length=256", "--set", "save_every=0"]
+            "--set", "max_length=256", "--set", "save_every=0", "--set", "lr=2e-3"]
 
 
 def losses(out: Path) -> list[float]:
@@ -51,7 +51,11 @@ def test_train_and_merge_from_the_command_line(small, tmp_path):
                 "tiny-cpu", "--output", str(fsdp), *small, "--set", f"model={out / 'tiny-base'}",
                 "--set", "distributed=fsdp"])
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert losses(fsdp) == pytest.approx(losses(out), rel=1e-4)
+    first, second = losses(fsdp), losses(out)
+    assert first[0] == pytest.approx(second[0], rel=1e-5)  # same weights, same global batch: same loss
+    # After one update only float rounding differs, but Adam's first step is ~lr*sign(grad), which turns
+    # rounding noise on near-zero gradient entries into full-size updates: close, not bit-equal.
+    assert first[1] == pytest.approx(second[1], rel=1e-2) and first[1] < first[0]
 
 
 @pytest.mark.parametrize(("args", "message"), [
