@@ -37,7 +37,7 @@ def mv_equal(gold: str, pred: str) -> bool:
 
     try:
         return bool(verify(parse(_wrap(gold)), parse(_wrap(pred))))
-    except Exception:  # Math-Verify raising counts as a "not equal" verdict
+    except Exception:  # noqa: BLE001 - Math-Verify raising counts as a "not equal" verdict
         return False
 
 
@@ -46,7 +46,7 @@ def mv_extract(output: str) -> str | None:
 
     try:
         parsed = parse(output)
-    except Exception:  # no extraction
+    except Exception:  # noqa: BLE001 - no extraction
         return None
     return parsed[1] if len(parsed) > 1 else None
 
@@ -95,26 +95,25 @@ def equivalence(rows: list[dict], use_mv: bool, show: bool) -> None:
                   f"gold={r['gold'][-80:]!r} pred={r['pred'][-80:]!r} extracted={v.extracted!r}")
 
 
-def extraction(rows: list[dict], use_mv: bool, show: bool) -> None:
+def _extraction_right(got: str | None, exp: str | None, match: str) -> bool:
+    """`exact`: the same string up to normalisation; `equivalent`: any equal form."""
     from evalkit.grading import check
 
+    if exp is None or got is None:
+        return exp is None and got is None
+    if key(got) == key(exp):
+        return True
+    return match == "equivalent" and check(exp, got).equal is True
+
+
+def extraction(rows: list[dict], use_mv: bool, show: bool) -> None:
     n = ok_ours = ok_mv = 0
     per = defaultdict(lambda: [0, 0, 0])
     for r in rows:
         exp, match = r["expected_answer"], r["match"]
         ours = extract_answer(r["output"])
-
-        def right(got: str | None) -> bool:
-            if exp is None or got is None:
-                return exp is None and got is None
-            if key(got) == key(exp):
-                return True
-            return match == "equivalent" and check(exp, got).equal is True or match == "exact" and (
-                check(exp, got).equal is True and key(got).replace(" ", "") == key(exp).replace(" ", "")
-            )
-
-        o = right(ours)
-        m = right(mv_extract(r["output"])) if use_mv else False
+        o = _extraction_right(ours, exp, match)
+        m = _extraction_right(mv_extract(r["output"]), exp, match) if use_mv else False
         n += 1
         ok_ours += o
         ok_mv += m
@@ -143,7 +142,7 @@ def generations(rows: list[dict], use_mv: bool) -> None:
 
             try:
                 mv = bool(verify(parse(_wrap(r["gold"])), parse(r["output"])))
-            except Exception:  # Math-Verify failure counts as not equal
+            except Exception:  # noqa: BLE001 - Math-Verify failure counts as not equal
                 mv = False
             agree_mv += mv == truth
         if ours != truth:

@@ -118,9 +118,7 @@ def compare_nodes(gold: Node, pred: Node, symbolic: bool) -> tuple[bool, str]:
         return compare_nodes(gold, pred.items[0], symbolic)
     if gold.kind == "eq" and pred.kind == "eq":
         if gold.name and pred.name:
-            if gold.name != pred.name and normalize.key(gold.name) != normalize.key(pred.name):
-                # Different variable names: the values still have to match (`k = 1/3` vs `x = 1/3` is rare).
-                pass
+            # Named on both sides: the values decide (a differently named variable is a notation choice).
             return compare_nodes(gold.items[0], pred.items[0], symbolic)
         return compare_leaves(gold.text, pred.text, symbolic)
     if gold.kind == "leaf" and pred.kind == "leaf" or gold.kind == "rel" or pred.kind == "rel":
@@ -133,18 +131,15 @@ def compare_nodes(gold: Node, pred: Node, symbolic: bool) -> tuple[bool, str]:
         return compare_leaves(_text(gold), _text(pred), symbolic)
     collections = ("list", "set")
     if gold.kind in collections and pred.kind in collections:
-        if gold.left == "union" or pred.left == "union":
-            if gold.left != pred.left:
-                return _symbolic_whole(gold, pred, symbolic)
+        if "union" in (gold.left, pred.left) and gold.left != pred.left:
+            return _symbolic_whole(gold, pred, symbolic)
         g_named, p_named = _named(gold.items), _named(pred.items)
-        if g_named and p_named:
-            if set(g_named) == set(p_named):
-                ok = all(compare_nodes(g_named[k], p_named[k], symbolic)[0] for k in g_named)
-                return ok, "named values" + (" match" if ok else " differ")
+        if g_named and p_named and set(g_named) == set(p_named):
+            ok = all(compare_nodes(g_named[k], p_named[k], symbolic)[0] for k in g_named)
+            return ok, "named values" + (" match" if ok else " differ")
+        # A braced set and a bare list of the same elements are the same answer; order never matters here.
         g_items = tuple(_strip_names(i) for i in gold.items)
         p_items = tuple(_strip_names(i) for i in pred.items)
-        if gold.kind == "set" and pred.kind == "list" or gold.kind == "list" and pred.kind == "set":
-            pass  # a braced set and a bare list of the same elements are the same answer
         ok = _match_unordered(g_items, p_items, symbolic)
         return ok, "all elements matched" if ok else "elements differ (missing or extra)"
     if gold.kind == "tuple" and pred.kind == "tuple":
@@ -154,7 +149,7 @@ def compare_nodes(gold: Node, pred: Node, symbolic: bool) -> tuple[bool, str]:
         return ok, "tuple elements" + (" match" if ok else " differ")
     # A bare list against a tuple: compare in order (`1,-16,-4,43` vs `(1,-16,-4,43)`).
     if {gold.kind, pred.kind} == {"tuple", "list"}:
-        t, lst = (gold, pred) if gold.kind == "tuple" else (pred, gold)
+        t = gold if gold.kind == "tuple" else pred
         if t.left == "(" and t.right == ")" or t.left == "[" and t.right == "]":
             g_items = gold.items if gold.kind == "tuple" else tuple(_strip_names(i) for i in gold.items)
             p_items = pred.items if pred.kind == "tuple" else tuple(_strip_names(i) for i in pred.items)
@@ -171,10 +166,10 @@ def compare_nodes(gold: Node, pred: Node, symbolic: bool) -> tuple[bool, str]:
     if "matrix" in (gold.kind, pred.kind) and {gold.kind, pred.kind} & {"tuple", "list"}:
         m, other = (gold, pred) if gold.kind == "matrix" else (pred, gold)
         flat = tuple(c for row in m.items for c in row.items)
-        if len(m.items) == 1 or all(len(r.items) == 1 for r in m.items):
-            if other.kind == "list" or other.left == "[":
-                ok = _match_ordered(flat, other.items, symbolic)
-                return ok, "vector entries" + (" match" if ok else " differ")
+        is_vector = len(m.items) == 1 or all(len(r.items) == 1 for r in m.items)
+        if is_vector and (other.kind == "list" or other.left == "["):
+            ok = _match_ordered(flat, other.items, symbolic)
+            return ok, "vector entries" + (" match" if ok else " differ")
         return False, "matrix against a list"
     if gold.kind == "set" and pred.kind == "tuple" or gold.kind == "tuple" and pred.kind == "set":
         if gold.left == "union" or pred.left == "union":

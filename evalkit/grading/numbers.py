@@ -102,9 +102,7 @@ def numbers_equal(gold: Num, pred: Num) -> bool:
     g, p = gold.decimals, pred.decimals
     if p is not None and (g is None or p < g) and rounded_match(pred, gold.value):
         return True
-    if g is not None and (p is None or g < p) and rounded_match(gold, pred.value):
-        return True
-    return False
+    return g is not None and (p is None or g < p) and rounded_match(gold, pred.value)
 
 
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(a\.?\s*m\.?|p\.?\s*m\.?)?", re.IGNORECASE)

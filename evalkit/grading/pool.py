@@ -22,6 +22,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 STARTUP_LIMIT = 120.0  # seconds a fresh worker may take to import sympy (slow, shared CI machines)
+SPARES = 2  # warm workers kept aside to replace killed ones at once
 _ROOT = str(Path(__file__).resolve().parents[2])
 
 Result = tuple[bool | None, str]
@@ -85,6 +86,9 @@ class WorkerPool:
         self._size = 0
         self._jobs = itertools.count()
         self._closed = False
+        self._spares: queue.Queue[_Worker] = queue.Queue()
+        for _ in range(SPARES):  # warm stand-ins, so a killed worker is replaced without a cold start
+            self._spares.put(_Worker())
         self.grow(size)
 
     @property
@@ -98,8 +102,16 @@ class WorkerPool:
                 self._size += 1
 
     def _replace(self, worker: _Worker) -> _Worker:
+        """Kill `worker`; its successor is the warm spare (if any), and a new spare starts warming up."""
         worker.kill()
-        return _Worker()
+        if self._closed:
+            return _Worker()
+        try:
+            spare = self._spares.get_nowait()
+        except queue.Empty:
+            return _Worker()
+        self._spares.put(_Worker())
+        return spare
 
     def _ready_worker(self, worker: _Worker) -> _Worker:
         """Wait for `worker` to finish starting; replace it (once) if it died on the way."""
@@ -216,13 +228,16 @@ class WorkerPool:
                 try:
                     w = self._idle.get_nowait()
                 except queue.Empty:
-                    break
+                    try:
+                        w = self._spares.get_nowait()
+                    except queue.Empty:
+                        break
                 try:
                     w.send_conn.send(None)
                 except OSError:
                     pass
                 w.kill()
-                self._size -= 1
+                self._size = max(0, self._size - 1)
 
 
 _POOL: WorkerPool | None = None

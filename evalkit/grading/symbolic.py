@@ -8,12 +8,12 @@ equations up to a non-zero constant factor, sets/intervals as sets, matrices ent
 
 from __future__ import annotations
 
-import math
 import random
 import re
 from fractions import Fraction
 from functools import lru_cache
 
+import mpmath
 import sympy
 from latex2sympy2_extended import latex2sympy
 from latex2sympy2_extended.latex2sympy2 import ConversionConfig
@@ -32,20 +32,24 @@ def to_sympy(text: str):
     return latex2sympy(text, normalization_config=_NORM, conversion_config=_CONV)
 
 
-def _as_float(expr) -> complex | None:
+def _as_number(expr) -> mpmath.mpc | None:
+    """The value of a closed-form expression as an mpmath complex (no float underflow: 1/2004! stays non-zero)."""
     try:
-        if getattr(expr, "free_symbols", None):
+        if getattr(expr, "free_symbols", None) or not isinstance(expr, sympy.Expr):
             return None
         val = sympy.N(expr, _PRECISION)
         if val.has(sympy.zoo, sympy.oo, sympy.nan, -sympy.oo):
             return None
-        return complex(val)
-    except (TypeError, ValueError, OverflowError, AttributeError, RecursionError):
+        re_, im_ = val.as_real_imag()
+        if not (re_.is_Number and im_.is_Number):
+            return None
+        return mpmath.mpc(mpmath.mpf(sympy.Float(re_, _PRECISION)._mpf_), mpmath.mpf(sympy.Float(im_, _PRECISION)._mpf_))
+    except (TypeError, ValueError, OverflowError, AttributeError, RecursionError, ZeroDivisionError):
         return None
 
 
-def _close(a: complex, b: complex) -> bool:
-    return abs(a - b) <= REL_TOL * max(abs(a), abs(b))
+def _close(a: mpmath.mpc, b: mpmath.mpc) -> bool:
+    return a == b or abs(a - b) <= REL_TOL * max(abs(a), abs(b))
 
 
 def _rounding_of(text: str | None, exact) -> bool:
@@ -64,10 +68,10 @@ def _random_points_equal(a, b, symbols) -> bool:
     rng = random.Random(1234)
     for _ in range(6):
         subs = {s: sympy.Rational(rng.randint(11, 199), rng.randint(7, 97)) for s in symbols}
-        va, vb = _as_float(a.subs(subs)), _as_float(b.subs(subs))
-        if va is None or vb is None or not (math.isfinite(abs(va)) and math.isfinite(abs(vb))):
+        va, vb = _as_number(a.subs(subs)), _as_number(b.subs(subs))
+        if va is None or vb is None:
             return False
-        if abs(va - vb) > 1e-8 * max(1.0, abs(va), abs(vb)):
+        if abs(va - vb) > 1e-8 * max(1, abs(va), abs(vb)):
             return False
     return True
 
@@ -86,18 +90,17 @@ def exprs_equal(a, b, approx: tuple[str | None, str | None] = (None, None)) -> b
         return relations_equal(a, b)
     if not (isinstance(a, sympy.Expr) and isinstance(b, sympy.Expr)):
         return False
-    fa, fb = _as_float(a), _as_float(b)
+    fa, fb = _as_number(a), _as_number(b)
     if fa is not None and fb is not None:
         if _close(fa, fb):
             return True
         return _rounding_of(approx[1], a) or _rounding_of(approx[0], b)
     symbols = a.free_symbols | b.free_symbols
     try:
-        if sympy.simplify(a - b) == 0:
-            return True
-    except Exception:  # sympy raises many kinds on odd input; a failure is "not shown equal"
-        pass
-    return bool(symbols) and _random_points_equal(a, b, sorted(symbols, key=str))
+        simplified = sympy.simplify(a - b) == 0
+    except Exception:  # noqa: BLE001 - sympy raises many kinds on odd input; a failure is "not shown equal"
+        simplified = False
+    return simplified or bool(symbols) and _random_points_equal(a, b, sorted(symbols, key=str))
 
 
 def _explicit(x):
@@ -105,7 +108,7 @@ def _explicit(x):
     if isinstance(x, sympy.MatrixExpr) and not isinstance(x, sympy.MatrixBase):
         try:
             return sympy.Matrix(x.doit())
-        except Exception:  # symbolic shapes: leave as is
+        except Exception:  # noqa: BLE001 - symbolic shapes: leave as is
             return x
     return x
 
@@ -113,9 +116,9 @@ def _explicit(x):
 def sets_equal(a, b) -> bool:
     if isinstance(a, sympy.Tuple) and isinstance(b, sympy.Tuple):
         return len(a) == len(b) and all(exprs_equal(x, y) for x, y in zip(a, b))
-    if isinstance(a, sympy.logic.boolalg.Boolean) or isinstance(a, sympy.core.relational.Relational):
+    if isinstance(a, (sympy.logic.boolalg.Boolean, sympy.core.relational.Relational)):
         a = _relation_set(a)
-    if isinstance(b, sympy.logic.boolalg.Boolean) or isinstance(b, sympy.core.relational.Relational):
+    if isinstance(b, (sympy.logic.boolalg.Boolean, sympy.core.relational.Relational)):
         b = _relation_set(b)
     if not (isinstance(a, sympy.Set) and isinstance(b, sympy.Set)):
         return False
@@ -133,7 +136,7 @@ def sets_equal(a, b) -> bool:
         return True
     try:
         return bool(a.symmetric_difference(b) == sympy.EmptySet) or a == b
-    except Exception:  # undecidable set algebra: not shown equal
+    except Exception:  # noqa: BLE001 - undecidable set algebra: not shown equal
         return False
 
 
@@ -143,7 +146,7 @@ def _relation_set(rel):
         return rel
     try:
         return rel.as_set()
-    except Exception:  # e.g. not solvable in closed form
+    except Exception:  # noqa: BLE001 - e.g. not solvable in closed form
         return rel
 
 
@@ -155,7 +158,7 @@ def relations_equal(a, b) -> bool:
         try:
             ratio = sympy.simplify(da / db)
             return bool(ratio.is_number and ratio != 0)
-        except Exception:  # not shown proportional
+        except Exception:  # noqa: BLE001 - not shown proportional
             return False
     sa, sb = _relation_set(a), _relation_set(b)
     if isinstance(sa, sympy.Set) or isinstance(sb, sympy.Set):
@@ -166,15 +169,15 @@ def relations_equal(a, b) -> bool:
 def symbolic_equal(gold: str, pred: str) -> tuple[bool, str]:
     try:
         a = to_sympy(gold)
-    except Exception as err:  # the gold itself does not parse: only exact text could have matched
+    except Exception as err:  # noqa: BLE001 - the gold itself does not parse: only exact text could have matched
         return False, f"gold not parsable as LaTeX ({type(err).__name__})"
     try:
         b = to_sympy(pred)
-    except Exception as err:  # an unparsable prediction is wrong, with the reason kept
+    except Exception as err:  # noqa: BLE001 - an unparsable prediction is wrong, with the reason kept
         return False, f"prediction not parsable as LaTeX ({type(err).__name__})"
     approx = (gold if parse_number(gold) is not None else None, pred if parse_number(pred) is not None else None)
     try:
         ok = exprs_equal(a, b, approx)
-    except Exception as err:  # sympy internals failing on odd input: not shown equal
+    except Exception as err:  # noqa: BLE001 - sympy internals failing on odd input: not shown equal
         return False, f"sympy failed ({type(err).__name__})"
     return ok, "symbolically equal" if ok else "symbolically different"

@@ -48,7 +48,7 @@ def main() -> None:
             equal, reason = None, "out of memory"
         except RecursionError:
             equal, reason = None, "expression too deeply nested"
-        except Exception as err:  # any other failure is a verdict with its reason, never a dead worker
+        except Exception as err:  # noqa: BLE001 - any other failure is a verdict with its reason, never a dead worker
             equal, reason = False, f"error ({type(err).__name__})"
         outbox.send((job_id, equal, reason))
 
