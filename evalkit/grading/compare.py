@@ -21,28 +21,17 @@ _PLAIN_TEXT = re.compile(r"[A-Za-z][A-Za-z '\-]*")
 _CHOICE = re.compile(r"\(?([A-Ea-e])\)?")
 
 
-def _leaf_key(text: str) -> str:
-    return normalize.key(text)
-
-
-def _number(text: str) -> Num | None:
-    return parse_number(normalize.full(text))
-
-
 def compare_leaves(gold: str, pred: str, symbolic: bool) -> tuple[bool, str]:
-    gk, pk = _leaf_key(gold), _leaf_key(pred)
+    g_full, p_full = normalize.full(gold), normalize.full(pred)
+    gk, pk = normalize.key_from_full(g_full), normalize.key_from_full(p_full)
     if gk == pk:
         return True, "normalised strings equal"
     if gk.lower() == pk.lower() and _PLAIN_TEXT.fullmatch(gk):
         return True, "text equal ignoring case"
     gn, pn = parse_number(gk), parse_number(pk)
-    g_pct, p_pct = normalize.strip_percent(normalize.basic(gold))[1], normalize.strip_percent(normalize.basic(pred))[1]
     if gn is not None and pn is not None:
         if numbers_equal(gn, pn):
             return True, "numbers equal"
-        # `25\%` may be written as 0.25.
-        if g_pct and not p_pct and numbers_equal(Num(gn.value / 100, None), pn):
-            return True, "percent as a fraction"
         return False, "numbers differ"
     gt, pt = parse_time(gk), parse_time(pk)
     if gt and pt:
@@ -58,7 +47,7 @@ def compare_leaves(gold: str, pred: str, symbolic: bool) -> tuple[bool, str]:
         raise NeedsSymbolic
     from evalkit.grading.symbolic import symbolic_equal
 
-    return symbolic_equal(normalize.full(gold), normalize.full(pred))
+    return symbolic_equal(g_full, p_full)
 
 
 def _strip_names(node: Node) -> Node:
@@ -205,8 +194,12 @@ def compare(gold: str, pred: str, symbolic: bool = False) -> tuple[bool, str]:
     g_full, p_full = normalize.full(gold), normalize.full(pred)
     if not p_full:
         return False, "empty answer"
-    if normalize.key(gold) == normalize.key(pred):
+    if normalize.key_from_full(g_full) == normalize.key_from_full(p_full):
         return True, "normalised strings equal"
+    if normalize.strip_percent(normalize.basic(gold))[1] and not normalize.strip_percent(normalize.basic(pred))[1]:
+        gn, pn = parse_number(g_full), parse_number(p_full)
+        if gn is not None and pn is not None and numbers_equal(Num(gn.value / 100, None), pn):
+            return True, "percent written as a fraction"
     g_node, p_node = parse(g_full), parse(p_full)
     if g_node.kind == "leaf" and parse_number(g_full) is not None and p_node.kind == "list":
         dc = _decimal_comma(normalize.basic(pred))

@@ -123,7 +123,7 @@ def _answer_from_phrase(rest: str) -> str | None:
     line = rest.split("\n", 1)[0].strip()
     if not line:
         line = rest.strip().split("\n", 1)[0]
-    line = _first_sentence(line).strip(" *")
+    line = re.sub(r"(?:\\\]|\\\)|\$+)\s*$", "", _first_sentence(line)).strip(" *")
     if not line:
         return None
     if _looks_like_math(line) and len(line) < 300:

@@ -97,6 +97,19 @@ def matching_brace(text: str, open_at: int) -> int:
     return -1
 
 
+def matching_paren(text: str) -> int:
+    """Index of the `)` closing the `(` at 0, or -1."""
+    depth = 0
+    for i, c in enumerate(text):
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
 def strip_math_delimiters(text: str) -> str:
     """Remove $…$, \\(…\\), \\[…\\] and display environments around (and inside) an answer."""
     text = text.strip()
@@ -152,27 +165,36 @@ def _strip_units(text: str) -> str:
 _PERCENT = re.compile(r"\s*(?:\\%|%|\\text\{\s*\\?%\s*\}|\bpct\b|\bpercentage\b|\bpercent\b)\s*\.?$")
 
 
+_SIMPLE = re.compile(r"[0-9A-Za-z.+\-/ ()]*")
+_RE_DROP = re.compile("|".join(_DROP))
+_RE_SPACES = re.compile("|".join(_SPACES))
+_RE_BOXED = re.compile(r"\\boxed\s*\{")
+_RE_GROUP_SEP = re.compile(r"(\d)(?:\{,\}|,\\!\s*)(?=\d{3})")
+_RE_DOUBLE_BS = re.compile(r"\\\\(left|right|frac|sqrt|pi)")
+_RE_WS = re.compile(r"\s+")
+_RE_TRAIL = re.compile(r"[.。,;:\\\s]+$")
+
+
 def basic(text: str) -> str:
     """Cosmetic normalisation that never changes meaning: delimiters, sizing commands, unicode, spacing."""
     if text is None:
         return ""
+    if _SIMPLE.fullmatch(text):  # plain numbers and words: nothing LaTeX to undo
+        return _RE_TRAIL.sub("", _RE_WS.sub(" ", text).strip())
     for k, v in _UNICODE.items():
         if k in text:
             text = text.replace(k, v)
     text = strip_math_delimiters(text)
-    text = re.sub(r"\\boxed\s*\{", "{", text)
-    text = re.sub(r"(\d)\{,\}(?=\d{3})", r"\1", text)
-    text = re.sub(r"(\d),\\!\s*(?=\d{3})", r"\1", text)
-    for pat in _DROP:
-        text = re.sub(pat, "", text)
-    for pat in _SPACES:
-        text = re.sub(pat, " ", text)
-    text = _unwrap_command(text, _TEXT_CMDS)
-    text = _fix_fracs(text)
-    text = text.replace("\\\\frac", "\\frac").replace("\\\\sqrt", "\\sqrt")
-    text = re.sub(r"\\\\(left|right|frac|sqrt|pi)", r"\\\1", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    text = re.sub(r"[.。,;:\\\s]+$", "", text) if not text.endswith("\\\\") else text
+    text = _RE_BOXED.sub("{", text)
+    text = _RE_GROUP_SEP.sub(r"\1", text)
+    text = _RE_DROP.sub("", text)
+    text = _RE_SPACES.sub(" ", text)
+    if "\\" in text:
+        text = _unwrap_command(text, _TEXT_CMDS)
+        text = _fix_fracs(text)
+    text = _RE_DOUBLE_BS.sub(r"\\\1", text)
+    text = _RE_WS.sub(" ", text).strip()
+    text = _RE_TRAIL.sub("", text) if not text.endswith("\\\\") else text
     # Outer braces left by a stripped \boxed.
     while text.startswith("{") and matching_brace(text, 0) == len(text) - 1:
         text = text[1:-1].strip()
@@ -203,6 +225,7 @@ def full(text: str) -> str:
     text, _ = strip_degrees(text)
     text = _strip_units(text)
     text = _thousands(text)
+    text = _RE_BASE.sub(r"\1", text)  # `2516_8`: a numeral in base 8 is compared by its digits
     text = re.sub(r"\s*\^\s*\{?\s*\\circ\s*\}?", r"^\\circ", text)
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(r"[.,;\\\s]+$", "", text)
@@ -211,9 +234,19 @@ def full(text: str) -> str:
 
 def key(text: str) -> str:
     """Canonical compact string: spaces removed, choice letters unwrapped; used as a cache/vote key."""
-    text = full(text)
-    text = re.sub(r"\s+", "", text)
-    m = re.fullmatch(r"\(?([A-Ea-e])\)?", text)
+    return key_from_full(full(text))
+
+
+_RE_BASE = re.compile(r"^([0-9A-Fa-f]+)_\{?\(?(\d{1,2})\)?\}?$")
+_RE_CHOICE = re.compile(r"\(?([A-Ea-e])\)?")
+
+
+def key_from_full(text: str) -> str:
+    """`key` of a string that already went through `full`."""
+    text = _RE_WS.sub("", text)
+    if text.startswith("(") and text.endswith(")") and "," not in text and matching_paren(text) == len(text) - 1:
+        text = text[1:-1]
+    m = _RE_CHOICE.fullmatch(text)
     if m:
         return m.group(1).upper()
     return text

@@ -139,7 +139,7 @@ def parse(text: str, depth: int = 0) -> Node:
         left, inner, right = wrapped
         inner_parts = [p for p in split_top(inner, r",|;") if p] if inner.strip() else []
         if left == "{":
-            return Node("set", text, tuple(parse(p, depth + 1) for p in inner_parts[:MAX_ELEMENTS]))
+            return Node("set", text, _flatten_pm([parse(p, depth + 1) for p in inner_parts[:MAX_ELEMENTS]]))
         if left == "(" and right == ")" and len(inner_parts) == 1:
             return parse(inner, depth + 1)  # plain parentheses
         return Node("tuple", text, tuple(parse(p, depth + 1) for p in inner_parts[:MAX_ELEMENTS]), left, right)
@@ -172,13 +172,18 @@ def _collection(parts: list[str], depth: int, kind: str, text: str) -> Node:
     ):
         rhs = text.split("=", 1)[1]
         return Node("eq", text, (Node(kind, rhs, (items[0].items[0], *items[1:])),), name=items[0].name)
+    return Node(kind, text, _flatten_pm(items))
+
+
+def _flatten_pm(items: list[Node]) -> tuple[Node, ...]:
+    """`1 \\pm \\sqrt 5, -2` -> three elements."""
     flat: list[Node] = []
-    for it in items:  # `1 \pm \sqrt 5, -2` -> three elements
-        if it.kind == "list" and it.text and "\\pm" in it.text or it.kind == "list" and it.text and "\\mp" in it.text:
+    for it in items:
+        if it.kind == "list" and it.left == "pm":
             flat.extend(it.items)
         else:
             flat.append(it)
-    return Node(kind, text, tuple(flat))
+    return tuple(flat)
 
 
 def _matrix(text: str) -> Node:
