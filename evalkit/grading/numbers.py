@@ -85,14 +85,19 @@ def parse_number(text: str) -> Num | None:
 
 
 def rounded_match(approx: Num, exact: float | Fraction) -> bool:
-    """`approx` (k >= 2 decimals) is `exact` rounded or truncated to k places."""
+    """`approx` (k >= 2 decimals) is `exact` rounded (half away from zero) or truncated to k places."""
     k = approx.decimals
     if k is None or k < 2:
         return False
     scale = 10**k
     target = Fraction(exact) * scale
     a = approx.value * scale
-    return a.denominator == 1 and a.numerator in (math.floor(target), math.ceil(target))
+    if a.denominator != 1:
+        return False
+    sign = -1 if target < 0 else 1
+    truncated = sign * math.floor(abs(target))
+    rounded = sign * math.floor(abs(target) + Fraction(1, 2))
+    return a.numerator in (truncated, rounded)
 
 
 def numbers_equal(gold: Num, pred: Num) -> bool:
