@@ -2,8 +2,9 @@
 
 Why not ProcessPoolExecutor or signal.alarm: alarm only works in the main thread and cannot interrupt a
 C-level loop (a sympy big-integer power); an executor cannot kill one stuck task. Here each worker is a
-subprocess; a check that overruns its limit gets its worker killed and replaced, and the caller gets a
-timeout verdict. Workers are checked out through a queue, so `check` is safe to call from many threads.
+process forked from a warm template process (`zygote.py`); a check that overruns its limit gets its
+worker killed and replaced (a fork: milliseconds), and the caller gets a timeout verdict. Workers are checked out through
+a queue, so `check` is safe to call from many threads.
 """
 
 from __future__ import annotations
@@ -12,68 +13,116 @@ import atexit
 import itertools
 import os
 import queue
+import select
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Client, Connection, wait
 from pathlib import Path
 
-STARTUP_LIMIT = 120.0  # seconds a fresh worker may take to import sympy (slow, shared CI machines)
-SPARES = 2  # warm workers kept aside to replace killed ones at once
 _ROOT = str(Path(__file__).resolve().parents[2])
+
+STARTUP_LIMIT = 120.0  # seconds a fresh worker may take to import sympy (slow, shared CI machines)
+SPARES = 1  # a started worker kept aside to replace a killed one at once
 
 Result = tuple[bool | None, str]
 
 
-class _Worker:
-    """One `python -m evalkit.grading.worker` subprocess and its two pipe ends."""
+class _Zygote:
+    """The `python -m evalkit.grading.zygote` subprocess, which forks warm workers on connection."""
 
     def __init__(self) -> None:
+        self.dir = tempfile.mkdtemp(prefix="evalkit-grading-")
+        self.address = os.path.join(self.dir, "zygote.sock")
+        self.authkey = os.urandom(16)
         env = dict(os.environ)
         env["PYTHONPATH"] = _ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "evalkit.grading.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-            close_fds=True,
+            [sys.executable, "-m", "evalkit.grading.zygote", self.address],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True,
         )
-        self.send_conn = Connection(os.dup(self.proc.stdin.fileno()), readable=False)
-        self.recv_conn = Connection(os.dup(self.proc.stdout.fileno()), writable=False)
-        self.proc.stdin.close()
-        self.proc.stdout.close()
+        self.proc.stdin.write(self.authkey.hex() + "\n")
+        self.proc.stdin.flush()
+        ready, _, _ = select.select([self.proc.stdout], [], [], STARTUP_LIMIT)
+        if not ready or self.proc.stdout.readline().strip() != "ready":
+            self.close()
+            raise RuntimeError("grading worker template failed to start (python -m evalkit.grading.zygote)")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def connect(self) -> Connection:
+        return Client(self.address, family="AF_UNIX", authkey=self.authkey)
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+_ZYGOTE: _Zygote | None = None
+_ZYGOTE_LOCK = threading.Lock()
+
+
+def _zygote() -> _Zygote:
+    global _ZYGOTE
+    with _ZYGOTE_LOCK:
+        if _ZYGOTE is None or not _ZYGOTE.alive():
+            _ZYGOTE = _Zygote()
+            atexit.register(_ZYGOTE.close)
+        return _ZYGOTE
+
+
+class _Worker:
+    """One forked worker: the parent's end of its connection, and its pid once it said ready."""
+
+    def __init__(self) -> None:
+        try:
+            self.conn = _zygote().connect()
+        except (OSError, EOFError):  # the template died: start a new one and retry once
+            with _ZYGOTE_LOCK:
+                global _ZYGOTE
+                _ZYGOTE = None
+            self.conn = _zygote().connect()
+        self.send_conn = self.recv_conn = self.conn
+        self.pid: int | None = None
         self.started = time.monotonic()
         self.ready = False
+
+    def mark_ready(self, msg: tuple) -> bool:
+        if msg and msg[0] == "ready":
+            self.pid, self.ready = msg[1], True
+        return self.ready
 
     def wait_ready(self, limit: float = STARTUP_LIMIT) -> bool:
         if self.ready:
             return True
         remaining = limit - (time.monotonic() - self.started)
         try:
-            if remaining > 0 and self.recv_conn.poll(remaining):
-                msg = self.recv_conn.recv()
-                self.ready = msg[0] == "ready"
+            if remaining > 0 and self.conn.poll(remaining):
+                return self.mark_ready(self.conn.recv())
         except (EOFError, OSError):
-            self.ready = False
-        return self.ready
+            pass
+        return False
 
     def kill(self) -> None:
-        try:
-            self.proc.kill()
-        except OSError:
-            pass
-        for conn in (self.send_conn, self.recv_conn):
+        if self.pid is not None:
             try:
-                conn.close()
+                os.kill(self.pid, signal.SIGKILL)
             except OSError:
                 pass
         try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
+            self.conn.close()
+        except OSError:
             pass
 
 
@@ -119,7 +168,7 @@ class WorkerPool:
             if worker.wait_ready():
                 return worker
             worker = self._replace(worker)
-        raise RuntimeError("grading worker failed to start (python -m evalkit.grading.worker)")
+        raise RuntimeError("grading worker failed to start (python -m evalkit.grading.zygote)")
 
     def run_one(self, gold: str, pred: str, timeout: float) -> Result:
         worker = self._idle.get()
@@ -185,7 +234,7 @@ class WorkerPool:
                         w = next(s for s in starting if s.recv_conn is conn)
                         starting.remove(w)
                         try:
-                            w.ready = conn.recv()[0] == "ready"
+                            w.mark_ready(conn.recv())
                         except (EOFError, OSError):
                             w.ready = False
                         if w.ready:
@@ -194,7 +243,7 @@ class WorkerPool:
                         failed_starts += 1
                         if failed_starts > 3 * len(mine):
                             starting.append(w)
-                            raise RuntimeError("grading workers keep dying at start-up (python -m evalkit.grading.worker)")
+                            raise RuntimeError("grading workers keep dying at start-up (python -m evalkit.grading.zygote)")
                         starting.append(self._replace(w))
                         continue
                     w, i, _ = entry

@@ -1,17 +1,29 @@
-"""Worker process for symbolic checks: `python -m evalkit.grading.worker`, talking over stdin/stdout.
+"""Worker process body for symbolic checks, run in processes forked from the warm zygote (`zygote.py`).
 
-A separate interpreter (not multiprocessing's spawn, which would re-run the CLI's `__main__`) that imports
-sympy once, says "ready", then answers (job_id, gold, pred) messages with (job_id, equal, reason). The
-parent kills it when a check overruns; nothing here needs to cooperate with that.
+Importing this module imports sympy and latex2sympy and runs a few checks, so that the zygote (which
+imports it before forking) hands out workers that are ready at once. A worker answers (job_id, gold, pred) messages
+with (job_id, equal, reason); the parent kills it when a check overruns, nothing here has to cooperate.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from multiprocessing.connection import Connection
+
+from evalkit.grading.compare import compare
+from evalkit.grading.symbolic import to_sympy
 
 MEMORY_LIMIT = 4 * 1024**3  # bytes of address space; a runaway sympy expansion fails instead of swapping
+
+
+def _warm_up() -> None:
+    """Import sympy's lazily loaded simplification code and the ANTLR parser now, not in a timed check."""
+    compare("x^2-1", "(x-1)(x+1)", symbolic=True)
+    compare(r"[0,1)", r"x \ge 0", symbolic=True)
+    to_sympy(r"\frac{\sqrt{3}}{2}")
+
+
+_warm_up()
 
 
 def _limit_memory() -> None:
@@ -23,24 +35,14 @@ def _limit_memory() -> None:
         pass
 
 
-def main() -> None:
-    inbox = Connection(os.dup(0), writable=False)
-    outbox = Connection(os.dup(1), readable=False)
-    os.dup2(2, 1)  # stray prints from libraries must not corrupt the message stream
+def worker_main(conn, announce_pid: bool = True) -> None:
+    """Serve checks on `conn` until it closes or receives None; first say ready (with the pid to kill)."""
     sys.setrecursionlimit(10_000)
     _limit_memory()
-    from evalkit.grading.compare import compare
-    from evalkit.grading.symbolic import to_sympy
-
-    # Warm up the ANTLR parser and sympy's lazily imported simplification code before declaring readiness,
-    # so that the first real check is not charged a second of imports against its time limit.
-    compare("x^2-1", "(x-1)(x+1)", symbolic=True)
-    compare(r"[0,1)", r"x \ge 0", symbolic=True)
-    to_sympy(r"\frac{\sqrt{3}}{2}")
-    outbox.send(("ready", None, None))
+    conn.send(("ready", os.getpid() if announce_pid else None, None))
     while True:
         try:
-            msg = inbox.recv()
+            msg = conn.recv()
         except (EOFError, OSError):
             return
         if msg is None:
@@ -52,10 +54,6 @@ def main() -> None:
             equal, reason = None, "out of memory"
         except RecursionError:
             equal, reason = None, "expression too deeply nested"
-        except Exception as err:  # noqa: BLE001 - any other failure is a verdict with its reason, never a dead worker
+        except Exception as err:  # noqa: BLE001 - any other failure is a verdict with its reason, not a dead worker
             equal, reason = False, f"error ({type(err).__name__})"
-        outbox.send((job_id, equal, reason))
-
-
-if __name__ == "__main__":
-    main()
+        conn.send((job_id, equal, reason))
