@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 def _run(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     return subprocess.run([sys.executable, "-m", "evalkit", "grade", *args], capture_output=True, text=True,
-                          env=env, cwd=REPO, timeout=120)
+                          env=env, cwd=REPO, timeout=120, check=False)
 
 
 def test_pair_mode_prints_verdict_and_reason():

@@ -59,6 +59,7 @@ CASES = [
     (r"28\%",                 "28 percent",                  True),
     (r"25\%",                 "0.25",                        True),   # percent as a fraction
     (r"25\%",                 "12.5",                        False),
+    (r"\frac{3}{4}",          r"75\%",                       True),   # either side may carry the percent
     (r"30^\circ",             "30",                          True),
     (r"36^\circ",             r"72^\circ",                   False),
     (r"\sin(90^{\circ}-x)",   r"\cos x",                     True),
@@ -84,6 +85,7 @@ CASES = [
     ("(1,2)",                 "(1,2]",                       False),  # open vs closed end
     ("[1,2]",                 "[1,2)",                       False),
     (r"\{-1\} \cup [0,7)",    r"[0,7) \cup \{-1\}",          True),
+    (r"(-\infty, -2) \cup (3, \infty)", r"x < -2 \text{ or } x > 3", True),
     # --- tuples, sets, "all solutions" lists
     ("(1,2)",                 "(1.0, 2.0)",                  True),
     ("(1,2)",                 "[1,2]",                       False),  # point vs interval
@@ -105,6 +107,7 @@ CASES = [
     # --- complex numbers
     ("6 - 5i",                "-5i + 6",                     True),
     ("6 - 5i",                "6 + 5i",                      False),
+    (r"e^{i\pi}",             "-1",                          True),   # i is the imaginary unit
     # --- clock times and bases
     ("20:34",                 r"08:34 \text{P.M.}",          True),
     (r"\text{4:30 p.m.}",     "4:30",                        True),

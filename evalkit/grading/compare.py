@@ -196,10 +196,15 @@ def compare(gold: str, pred: str, symbolic: bool = False) -> tuple[bool, str]:
         return False, "empty answer"
     if normalize.key_from_full(g_full) == normalize.key_from_full(p_full):
         return True, "normalised strings equal"
-    if normalize.strip_percent(normalize.basic(gold))[1] and not normalize.strip_percent(normalize.basic(pred))[1]:
+    g_pct = normalize.strip_percent(normalize.basic(gold))[1]
+    p_pct = normalize.strip_percent(normalize.basic(pred))[1]
+    if g_pct != p_pct:  # `25\%` may also be written 0.25 (either side)
         gn, pn = parse_number(g_full), parse_number(p_full)
-        if gn is not None and pn is not None and numbers_equal(Num(gn.value / 100, None), pn):
-            return True, "percent written as a fraction"
+        if gn is not None and pn is not None:
+            if g_pct and numbers_equal(Num(gn.value / 100, None), pn):
+                return True, "percent written as a fraction"
+            if p_pct and numbers_equal(gn, Num(pn.value / 100, None)):
+                return True, "percent written as a fraction"
     g_node, p_node = parse(g_full), parse(p_full)
     if g_node.kind == "leaf" and parse_number(g_full) is not None and p_node.kind == "list":
         dc = _decimal_comma(normalize.basic(pred))

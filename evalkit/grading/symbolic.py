@@ -20,16 +20,28 @@ from latex2sympy2_extended.latex2sympy2 import ConversionConfig
 from latex2sympy2_extended.math_normalization import NormalizationConfig
 
 from evalkit.grading.numbers import REL_TOL, parse_number, rounded_match
+from evalkit.grading.structure import split_top
 
 _NORM = NormalizationConfig(basic_latex=True, units=False, malformed_operators=True, nits=False, boxed="none")
 _CONV = ConversionConfig(lowercase_symbols=False)
 _PRECISION = 40
+_I = sympy.Symbol("i")
 
 
 @lru_cache(maxsize=4096)
 def to_sympy(text: str):
+    parts = split_top(text, r"\bor\b|\\lor(?![a-zA-Z])")
+    if len(parts) > 1 and all(parts):  # `x < -2 or x > 3`: a union of conditions
+        return sympy.Or(*(_latex(p) for p in parts))
+    return _latex(text)
+
+
+def _latex(text: str):
     text = re.sub(r"\^\s*\{?\s*\\circ\s*\}?", r"\\cdot\\frac{\\pi}{180}", text)
-    return latex2sympy(text, normalization_config=_NORM, conversion_config=_CONV)
+    expr = latex2sympy(text, normalization_config=_NORM, conversion_config=_CONV)
+    if isinstance(expr, (sympy.Basic, sympy.MatrixBase)) and _I in getattr(expr, "free_symbols", ()):
+        expr = expr.subs(_I, sympy.I)  # in an answer, i is the imaginary unit
+    return expr
 
 
 def _as_number(expr) -> mpmath.mpc | None:

@@ -22,7 +22,7 @@ def main() -> None:
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # killed workers are reaped by the kernel
     with Listener(address, family="AF_UNIX", authkey=authkey) as listener:
-        sock = listener._listener._socket  # noqa: SLF001 - needed to wait on accept and stdin together
+        sock = listener._listener._socket  # needed to wait on accept and stdin together
         sys.stdout.write("ready\n")
         sys.stdout.flush()
         while True:
