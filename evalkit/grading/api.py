@@ -16,7 +16,7 @@ from evalkit.grading.extract import extract_answer
 from evalkit.grading.pool import default_workers, get_pool
 
 DEFAULT_TIMEOUT = 5.0
-FAST_PATH_MAX_CHARS = 5000  # longer answers skip the in-process layer: only a killable worker sees them
+FAST_PATH_MAX_CHARS = 1000  # longer answers skip the in-process layer: only a killable worker sees them
 
 
 @dataclass(frozen=True)

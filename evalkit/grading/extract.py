@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 
-from evalkit.grading.normalize import matching_brace
 
+TAIL_CHARS = 4000  # "final answer is" / "Answer:" phrases are looked for in this many closing characters
 LONG_OUTPUT = 1500  # characters; beyond this, the trailing fallback needs a finished last sentence
 
 _CHAT_TOKENS = re.compile(r"<\|im_start\|>|<\|im_end\|>|<\|endoftext\|>|<\|eot_id\|>|<｜end▁of▁sentence｜>|</s>")
@@ -44,9 +44,12 @@ _CHOICE_START = re.compile(r"^\s*\(?([A-E])[.)]\s")
 
 def strip_reasoning(text: str) -> str | None:
     """The solution part of a response with a reasoning section; None if it never left its reasoning."""
-    m = re.search(r"<\|begin_of_solution\|>(.*?)(?:<\|end_of_solution\|>|$)", text, re.DOTALL)
-    if m and m.group(1).strip():
-        return m.group(1)
+    begin = text.find("<|begin_of_solution|>")
+    if begin >= 0:
+        end = text.find("<|end_of_solution|>", begin)
+        solution = text[begin + len("<|begin_of_solution|>") : end if end >= 0 else len(text)]
+        if solution.strip():
+            return solution
     for open_tag, close_tag in (("<think>", "</think>"), ("<|begin_of_thought|>", "<|end_of_thought|>")):
         close = text.rfind(close_tag)
         if close >= 0:
@@ -60,12 +63,26 @@ def strip_reasoning(text: str) -> str | None:
     return text
 
 
+def _brace_pairs(text: str) -> dict[int, int]:
+    """Index of every `{` mapped to its closing `}` (one linear pass; unescaped braces only)."""
+    pairs, stack = {}, []
+    for i, c in enumerate(text):
+        if c == "{" and (i == 0 or text[i - 1] != "\\"):
+            stack.append(i)
+        elif c == "}" and (i == 0 or text[i - 1] != "\\") and stack:
+            pairs[stack.pop()] = i
+    return pairs
+
+
 def _boxes(text: str) -> list[tuple[int, int, str | None]]:
     """(start, end, content) of every box; content None for an unbalanced one."""
     out = []
+    pairs: dict[int, int] | None = None
     for m in _BOX.finditer(text):
         if m.group(0).endswith("{"):
-            end = matching_brace(text, m.end() - 1)
+            if pairs is None:
+                pairs = _brace_pairs(text)
+            end = pairs.get(m.end() - 1, -1)
             out.append((m.start(), end + 1 if end >= 0 else len(text), text[m.end() : end] if end >= 0 else None))
         else:
             t = re.match(r"[^\s$.,]+", text[m.end() :])
@@ -172,16 +189,17 @@ def extract_answer(output: str | None) -> str | None:
     text = strip_reasoning(text)
     if text is None or not text.strip():
         return None
-    minerva = list(_MINERVA.finditer(text))
+    tail = text[-TAIL_CHARS:]  # closing statements live at the end; bounding the scan keeps it linear
+    minerva = list(_MINERVA.finditer(tail))
     if minerva:
         found = _answer_from_phrase(minerva[-1].group(1) or minerva[-1].group(2))
         if found:
             return found
     if _BOX.search(text):
         return last_boxed(text)
-    phrases = list(_PHRASE.finditer(text))
-    for phrase in reversed(phrases):
-        found = _answer_from_phrase(text[phrase.end() : phrase.end() + 2000])
+    phrases = list(_PHRASE.finditer(tail))
+    for phrase in reversed(phrases[-5:]):
+        found = _answer_from_phrase(tail[phrase.end() : phrase.end() + 2000])
         if found:
             return found
     m = _CHOICE_START.match(text)

@@ -175,7 +175,11 @@ class WorkerPool:
         try:
             worker = self._ready_worker(worker)
             job = next(self._jobs)
-            worker.send_conn.send((job, gold, pred))
+            try:
+                worker.send_conn.send((job, gold, pred))
+            except (OSError, BrokenPipeError):  # died while idle (e.g. killed from outside): once more
+                worker = self._ready_worker(self._replace(worker))
+                worker.send_conn.send((job, gold, pred))
             if worker.recv_conn.poll(timeout):
                 _, equal, reason = worker.recv_conn.recv()
                 return equal, reason
