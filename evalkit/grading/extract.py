@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 
-
 TAIL_CHARS = 4000  # "final answer is" / "Answer:" phrases are looked for in this many closing characters
 LONG_OUTPUT = 1500  # characters; beyond this, the trailing fallback needs a finished last sentence
 
