@@ -1,0 +1,144 @@
+# ruff: noqa: S102, S110, BLE001, SIM115, UP031, PLR0124
+"""Trusted code that runs INSIDE the sandbox, before the untrusted program (stdlib only).
+
+It is copied into the sandbox as /box/launch.py and started as
+`python3 -I -X int_max_str_digits=50000 /box/launch.py MODE STATUS_FD LIMITS PRELUDE [FN_NAME]`.
+It sets hard rlimits (which the program cannot raise: it has no capabilities), signals "started" on
+STATUS_FD, then runs the program as `__main__` with the LCB prelude names it uses pre-bound.
+
+- stdio mode: real stdin/stdout; the status fd is closed first. SystemExit ends the run normally
+  (LCB compares the output produced so far).
+- call mode: stdin holds a JSON array of arguments; the program's own prints go to stderr; the
+  return value is written to STATUS_FD as strict JSON: {"value": ..., "special": [[path, kind, arg]]}
+  (tuples below the top level, non-finite floats and non-JSON objects travel as "special" entries so
+  that the judge outside can rebuild values that compare exactly as LCB's `==` would) or
+  {"error": "..."}. Nothing is ever pickled.
+"""
+
+import json
+import os
+import resource
+import sys
+import types
+
+PROGRAM = os.environ.get("EVALKIT_PROGRAM", "/box/prog.py")
+
+
+def set_limits(spec):
+    """Soft = hard for every limit, so nothing can be raised back (no CAP_SYS_RESOURCE in here).
+    RLIMIT_DATA is the memory limit (it counts heap and private mappings, not reserved-but-shared
+    address space, so threads and big arrays within the limit still work); RLIMIT_AS is only a far
+    backstop; the supervisor also watches resident memory from outside."""
+    cpu, data, nproc, nofile, fsize = (int(x) for x in spec.split(","))
+    stack_soft, _ = resource.getrlimit(resource.RLIMIT_STACK)
+    stack = stack_soft if stack_soft != resource.RLIM_INFINITY else 64 << 20
+    lock = resource.getrlimit(resource.RLIMIT_MEMLOCK)[0]
+    lock = lock if lock != resource.RLIM_INFINITY else 64 << 10
+    for res, value in ((resource.RLIMIT_CORE, 0), (resource.RLIMIT_CPU, cpu), (resource.RLIMIT_DATA, data),
+                       (resource.RLIMIT_AS, data + (8 << 30)), (resource.RLIMIT_STACK, stack),
+                       (resource.RLIMIT_MEMLOCK, lock), (resource.RLIMIT_NPROC, nproc),
+                       (resource.RLIMIT_NOFILE, nofile), (resource.RLIMIT_FSIZE, fsize)):
+        resource.setrlimit(res, (value, value))
+
+
+def main_namespace(prelude):
+    """A fresh __main__ module with the prelude names the program mentions ({name: [module, attr]})."""
+    module = types.ModuleType("__main__")
+    module.__file__ = PROGRAM
+    sys.modules["__main__"] = module
+    ns = module.__dict__
+    for name, (mod_name, attr) in prelude.items():
+        try:
+            mod = __import__(mod_name)
+            ns[name] = mod if attr is None else getattr(mod, attr)
+        except Exception:
+            pass
+    return ns
+
+
+def encode(value, path, special, depth=0):
+    """Plain JSON for plain values; everything else is recorded in `special` (never trusted `==`)."""
+    kind = type(value)
+    if value is None or kind is bool or kind is str:
+        return value
+    if kind is int:
+        return value
+    if kind is float:
+        if value != value or value in (float("inf"), float("-inf")):
+            special.append([path, "float", repr(value)])
+            return None
+        return value
+    if depth > 200:
+        special.append([path, "opaque", "too deep"])
+        return None
+    if kind is list or kind is tuple:
+        out = [encode(v, path + [i], special, depth + 1) for i, v in enumerate(value)]
+        if kind is tuple:
+            special.append([path, "tuple", None])
+        return out
+    if kind is dict and all(type(k) is str for k in value):
+        return {k: encode(v, path + [k], special, depth + 1) for k, v in value.items()}
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return int.__int__(value)
+    if isinstance(value, float):
+        return encode(float.__float__(value), path, special, depth)
+    if isinstance(value, str):
+        return str.__str__(value)
+    special.append([path, "opaque", kind.__name__[:100]])
+    return None
+
+
+def run_call(status_fd, fn_name, ns):
+    def report(obj):
+        os.write(status_fd, json.dumps(obj, allow_nan=False).encode())
+
+    args = json.loads(sys.stdin.read())
+    os.dup2(2, 1)  # the program's own prints must not mix with the result
+    try:
+        source = open(PROGRAM, encoding="utf-8", errors="replace").read()
+        exec(compile(source, PROGRAM, "exec"), ns)
+        if "class Solution" in source:
+            target = getattr(ns["Solution"](), fn_name)
+        else:
+            target = ns[fn_name]
+    except BaseException as err:
+        report({"error": "load: %s: %s" % (type(err).__name__, str(err)[:500])})
+        return 1
+    try:
+        value = target(*args)
+    except BaseException as err:
+        report({"error": "%s: %s" % (type(err).__name__, str(err)[:500])})
+        return 1
+    if type(value) is tuple:
+        value = list(value)
+    special = []
+    try:
+        encoded = encode(value, [], special)
+        report({"value": encoded, "special": special})
+    except BaseException as err:
+        report({"error": "unserialisable result: %s" % type(err).__name__})
+        return 1
+    return 0
+
+
+def main():
+    mode, status_fd, limits, prelude = sys.argv[1], int(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4])
+    fn_name = sys.argv[5] if len(sys.argv) > 5 else ""
+    set_limits(limits)
+    os.write(status_fd, b"R")
+    sys.setrecursionlimit(50000)
+    sys.argv = [PROGRAM]
+    ns = main_namespace(prelude)
+    if mode == "call":
+        os._exit(run_call(status_fd, fn_name, ns))
+    os.close(status_fd)
+    code = compile(open(PROGRAM, "rb").read(), PROGRAM, "exec")
+    try:
+        exec(code, ns)
+    except SystemExit:
+        pass
+
+
+main()
