@@ -57,6 +57,7 @@ class Walls:
     python: str
     seccomp: bytes
     drop_to_slot_uid: bool
+    setpriv: str = "setpriv"
 
     def argv(self, *, tmp_bytes: int, fds: dict[str, int], inner: list[str]) -> list[str]:
         args = [self.bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session", "--as-pid-1",
@@ -84,11 +85,13 @@ class Walls:
                  "--seccomp", str(fds["seccomp"]), "--json-status-fd", str(fds["status"]), "--"]
         return args + [self.python, "-I", "-X", "int_max_str_digits=50000", "/box/launch.py", *inner]
 
-    def popen_user(self, slot: int) -> dict:
+    def drop_privileges(self, slot: int) -> list[str]:
+        """`setpriv` prefix that runs bwrap as the slot's unprivileged uid when we are root. (Not
+        Popen(user=...): that forces fork() of a possibly huge parent instead of vfork().)"""
         if not self.drop_to_slot_uid:
-            return {}
-        uid = SLOT_UID_BASE + slot
-        return {"user": uid, "group": uid, "extra_groups": []}
+            return []
+        uid = str(SLOT_UID_BASE + slot)
+        return [self.setpriv, "--reuid", uid, "--regid", uid, "--clear-groups", "--"]
 
 
 @cache
@@ -106,14 +109,18 @@ def walls() -> Walls:
         seccomp = denylist_bpf()
     except SeccompUnavailable as err:
         raise IsolationUnavailable(str(err)) from None
-    candidate = Walls(bwrap, sandbox_python(), seccomp, os.geteuid() == 0)
+    root = os.geteuid() == 0
+    setpriv = shutil.which("setpriv") or ""
+    if root and not setpriv:
+        raise IsolationUnavailable("running as root needs `setpriv` (util-linux) to drop to an unprivileged uid.")
+    candidate = Walls(bwrap, sandbox_python(), seccomp, root, setpriv)
     _probe(candidate)
     return candidate
 
 
 def _probe(w: Walls) -> None:
     """Run `true` in the same namespaces to turn kernel refusals into one clear sentence."""
-    cmd = [w.bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--uid", str(SANDBOX_UID),
+    cmd = w.drop_privileges(0) + [w.bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--uid", str(SANDBOX_UID),
            "--ro-bind", "/usr", "/usr"]
     for top in TOP_LEVEL:
         if os.path.islink(top):
@@ -122,7 +129,7 @@ def _probe(w: Walls) -> None:
             cmd += ["--ro-bind", top, top]
     cmd += _interpreter_binds(w.python) + [w.python, "-I", "-c", "pass"]
     try:
-        done = subprocess.run(cmd, check=False, capture_output=True, timeout=30, **w.popen_user(0))
+        done = subprocess.run(cmd, check=False, capture_output=True, timeout=30)
     except (OSError, subprocess.SubprocessError) as err:
         raise IsolationUnavailable(f"bubblewrap could not start ({err}).") from None
     if done.returncode != 0:

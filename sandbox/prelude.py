@@ -18,7 +18,7 @@ STAR_MODULES = ("string", "re", "datetime", "collections", "heapq", "bisect", "c
                 "statistics", "itertools", "functools", "operator", "io", "sys", "json", "builtins", "typing")
 PLAIN_MODULES = ("string", "re", "datetime", "collections", "heapq", "bisect", "copy", "math", "random",
                  "statistics", "itertools", "functools", "operator", "io", "sys", "json")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IDENT = re.compile(r"(?<![.\w])[A-Za-z_][A-Za-z0-9_]*")
 
 
 @cache

@@ -25,7 +25,7 @@ from pathlib import Path
 from sandbox.isolation import ENV_ALLOW, Walls, walls
 
 POLL_S = 0.05
-FIRST_POLL_S = 0.1
+FIRST_POLL_S = 0.02
 GRACE_S = 0.5
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -196,59 +196,78 @@ class _Watch:
         next_poll = start + FIRST_POLL_S
         exited_at = None
         out_cap = lim.output_mb << 20
-        while sel.get_map():
-            now = time.monotonic()
-            if exited_at is None and self.reap(proc):
-                exited_at = now
-            if exited_at is not None and now - exited_at > GRACE_S:
-                break
-            wait = max(0.0, min(next_poll - now, 0.05 if exited_at is not None else next_poll - now))
-            for key, _ in sel.select(wait):
-                fd, tag = key.fd, key.data
-                if tag == "in":
-                    try:
-                        n = os.write(fd, self.stdin[:65536])
-                        self.stdin = self.stdin[n:]
-                    except (BrokenPipeError, OSError):
-                        self.stdin = memoryview(b"")
-                    if not self.stdin:
-                        sel.unregister(fd)
-                        proc.stdin.close()
-                    continue
-                chunk = b""
-                try:
-                    chunk = os.read(fd, 1 << 16)
-                except OSError:
-                    pass
-                if not chunk:
-                    sel.unregister(fd)
-                    continue
-                if tag == "out":
-                    self.out_len += len(chunk)
-                    if self.out_len > out_cap:
-                        self.kill(proc, "output")
-                        sel.unregister(fd)
-                    else:
-                        self.stdout.append(chunk)
-                elif tag == "err":
-                    keep = lim.stderr_kb << 10
-                    if len(self.stderr) < keep:
-                        self.stderr += chunk[: keep - len(self.stderr)]
-                elif tag == "status":
-                    if len(self.status) <= out_cap:
-                        self.status += chunk
-                    else:
-                        self.kill(proc, "output")
-                else:
-                    self.status_json += chunk
-                    self._parse_child_pid()
-            now = time.monotonic()
-            if exited_at is None and now >= next_poll:
-                next_poll = now + POLL_S
-                self._poll(proc, now - start)
+        try:  # readable when the process has exited: no busy polling for the exit
+            pidfd = os.pidfd_open(proc.pid)
+            sel.register(pidfd, selectors.EVENT_READ, "exit")
+        except (AttributeError, OSError):
+            pidfd = None
+        try:
+            while True:
+                now = time.monotonic()
+                if exited_at is None and self.reap(proc):
+                    exited_at = now
+                    if pidfd is not None:
+                        sel.unregister(pidfd)
+                        os.close(pidfd)
+                        pidfd = None
+                if exited_at is not None and (not sel.get_map() or now - exited_at > GRACE_S):
+                    break
+                wait = max(0.0, next_poll - now) if exited_at is None else 0.05
+                if pidfd is None and exited_at is None:
+                    wait = min(wait, 0.005)
+                for key, _ in sel.select(wait):
+                    self._event(proc, sel, key.fd, key.data, out_cap)
+                now = time.monotonic()
+                if exited_at is None and now >= next_poll:
+                    next_poll = now + POLL_S
+                    self._poll(proc, now - start)
+        finally:
+            if pidfd is not None:
+                os.close(pidfd)
         self.result.wall_s = time.monotonic() - start
         if self.stdin is not None and proc.stdin and not proc.stdin.closed:
             proc.stdin.close()
+
+    def _event(self, proc: subprocess.Popen, sel: selectors.BaseSelector, fd: int, tag: str, out_cap: int) -> None:
+        if tag == "exit":
+            return
+        if tag == "in":
+            try:
+                n = os.write(fd, self.stdin[:65536])
+                self.stdin = self.stdin[n:]
+            except OSError:  # the program closed its stdin: fine
+                self.stdin = memoryview(b"")
+            if not self.stdin:
+                sel.unregister(fd)
+                proc.stdin.close()
+            return
+        chunk = b""
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except OSError:
+            pass
+        if not chunk:
+            sel.unregister(fd)
+            return
+        if tag == "out":
+            self.out_len += len(chunk)
+            if self.out_len > out_cap:
+                self.kill(proc, "output")
+                sel.unregister(fd)
+            else:
+                self.stdout.append(chunk)
+        elif tag == "err":
+            keep = self.limits.stderr_kb << 10
+            if len(self.stderr) < keep:
+                self.stderr += chunk[: keep - len(self.stderr)]
+        elif tag == "status":
+            if len(self.status) <= out_cap:
+                self.status += chunk
+            else:
+                self.kill(proc, "output")
+        else:
+            self.status_json += chunk
+            self._parse_child_pid()
 
     def _parse_child_pid(self) -> None:
         if self.child_pid is None and b"\n" in self.status_json or b"}" in self.status_json:
@@ -303,8 +322,8 @@ def run(program: str, stdin: bytes, inner: list[str], limits: Limits, slot: int 
                    "seccomp": sec_r, "status": json_w}
             owned += [json_r, *fds.values()]
             argv = w.argv(tmp_bytes=limits.tmp_mb << 20, fds=fds, inner=inner)
-            kwargs = {"env": {"PATH": ENV_ALLOW["PATH"]}, "pass_fds": (*fds.values(), status_w),
-                      **w.popen_user(slot)}
+            argv = w.drop_privileges(slot) + argv
+            kwargs = {"env": {"PATH": ENV_ALLOW["PATH"]}, "pass_fds": (*fds.values(), status_w)}
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 **kwargs)
         for fd in owned[1:]:
@@ -314,8 +333,8 @@ def run(program: str, stdin: bytes, inner: list[str], limits: Limits, slot: int 
         try:
             watch.loop(proc, status_r, json_r)
         finally:
-            if not watch.reap(proc):
-                watch.kill(proc, watch.result.killed or "time")
+            if not watch.reap(proc):  # only after an exception in the loop: the runner's fault
+                watch.kill(proc, watch.result.killed or "runner")
                 watch.reap(proc, block=True)
             for stream in (proc.stdout, proc.stderr):
                 stream.close()
@@ -324,7 +343,7 @@ def run(program: str, stdin: bytes, inner: list[str], limits: Limits, slot: int 
         usage = watch.wait[1]
         if usage is not None:
             res.cpu_s = max(res.cpu_s, usage.ru_utime + usage.ru_stime)
-            res.peak_rss = max(res.peak_rss, usage.ru_maxrss * 1024)
+            # not ru_maxrss: it inherits the high-water mark of the (large) process that forked bwrap
         if code is not None and code < 0:
             res.signal = -code
         elif code is not None and code > 128 and not limits.unsafe_no_sandbox:
