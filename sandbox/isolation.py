@@ -59,7 +59,9 @@ class Walls:
     drop_to_slot_uid: bool
     setpriv: str = "setpriv"
 
-    def argv(self, *, tmp_bytes: int, fds: dict[str, int], inner: list[str]) -> list[str]:
+    def argv(self, *, tmp_bytes: int, files: dict[str, int], seccomp_fd: int, status_fd: int,
+             command: list[str]) -> list[str]:
+        """bwrap command line; `files` maps sandbox paths to fds whose content is copied there."""
         args = [self.bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session", "--as-pid-1",
                 "--hostname", "sandbox", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--clearenv"]
         for key, value in ENV_ALLOW.items():
@@ -79,11 +81,10 @@ class Walls:
                              ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
             args += ["--symlink", target, f"/dev/{name}"]
         args += ["--size", str(tmp_bytes), "--tmpfs", "/dev/shm", "--size", str(tmp_bytes), "--tmpfs", "/tmp"]
-        args += ["--perms", "0555", "--ro-bind-data", str(fds["launcher"]), "/box/launch.py",
-                 "--perms", "0444", "--ro-bind-data", str(fds["program"]), "/box/prog.py",
-                 "--remount-ro", "/", "--chdir", "/tmp",
-                 "--seccomp", str(fds["seccomp"]), "--json-status-fd", str(fds["status"]), "--"]
-        return args + [self.python, "-I", "-X", "int_max_str_digits=50000", "/box/launch.py", *inner]
+        for dest, fd in files.items():
+            args += ["--perms", "0444", "--ro-bind-data", str(fd), dest]
+        args += ["--remount-ro", "/", "--chdir", "/tmp", "--seccomp", str(seccomp_fd), "--json-status-fd", str(status_fd), "--"]
+        return args + command
 
     def drop_privileges(self, slot: int) -> list[str]:
         """`setpriv` prefix that runs bwrap as the slot's unprivileged uid when we are root. (Not

@@ -17,8 +17,9 @@ from typing import Any
 
 from sandbox.compare import MODES, call_equal, decode_call_result, loads_expected, loads_strict, stdio_equal
 from sandbox.isolation import IsolationUnavailable
-from sandbox.prelude import prelude_for
+from sandbox.prelude import prelude_arg
 from sandbox.runner import Limits, RunResult, run
+from sandbox.session import Session
 
 VERDICTS = ("AC", "WA", "TLE", "MLE", "OLE", "RE", "SE")
 
@@ -104,6 +105,8 @@ def verdict_for(res: RunResult, expected: str, mode: str, call: bool, limits: Li
         return "MLE", f"resident memory over {limits.memory_mb} MiB"
     if res.killed == "time" or res.time_s > limits.timeout_s:
         return "TLE", f"over {limits.timeout_s:g} s"
+    if res.killed == "died":  # the sandbox's PID 1 vanished under this program
+        return "RE", "the sandbox died while running the program"
     if not res.started:
         return "SE", "sandbox failed to start: " + res.bwrap_error
     if call:
@@ -138,12 +141,25 @@ def judge(program: str, tests: Sequence[Any], *, mode: str = "lcb", fn_name: str
     limits = limits or Limits()
     cases = as_tests(tests)
     call = bool(fn_name)
-    inner = ["call", json.dumps(prelude_for(program)), fn_name] if call else ["stdio", json.dumps(prelude_for(program))]
+    inner = ["call", prelude_arg(program), fn_name] if call else ["stdio", prelude_arg(program)]
     stdins = [call_arguments(t.input, i) if call else t.input.encode() for i, t in enumerate(cases)]
     result = Judgement("AC", mode=mode)
+    session = None if limits.unsafe_no_sandbox else Session(program, limits, slot)
+    try:
+        _judge_cases(result, cases, stdins, program, inner, limits, slot, session, mode, call, stop_at_first_failure,
+                     keep_output)
+    finally:
+        if session is not None:
+            session.close()
+    return result
+
+
+def _judge_cases(result: Judgement, cases: list[TestCase], stdins: list[bytes], program: str, inner: list[str],
+                 limits: Limits, slot: int, session: Session | None, mode: str, call: bool, stop: bool,
+                 keep_output: bool) -> None:
     for case, stdin in zip(cases, stdins):
         try:
-            res = run(program, stdin, inner, limits, slot)
+            res = session.run(stdin, inner) if session is not None else run(program, stdin, inner, limits, slot)
         except IsolationUnavailable:
             raise
         except Exception as err:  # noqa: BLE001 -- the runner's own fault: SE, never blamed on the program
@@ -159,6 +175,5 @@ def judge(program: str, tests: Sequence[Any], *, mode: str = "lcb", fn_name: str
         result.tests.append(entry)
         if verdict != "AC" and result.verdict == "AC":
             result.verdict = verdict
-            if stop_at_first_failure:
+            if stop:
                 break
-    return result

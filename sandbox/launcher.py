@@ -15,7 +15,6 @@ STATUS_FD, then runs the program as `__main__` with the LCB prelude names it use
   {"error": "..."}. Nothing is ever pickled.
 """
 
-import json
 import os
 import resource
 import sys
@@ -42,15 +41,17 @@ def set_limits(spec):
 
 
 def main_namespace(prelude):
-    """A fresh __main__ module with the prelude names the program mentions ({name: [module, attr]})."""
+    """A fresh __main__ module with the prelude names the program mentions ("name=module[.attr],...")."""
     module = types.ModuleType("__main__")
     module.__file__ = PROGRAM
     sys.modules["__main__"] = module
     ns = module.__dict__
-    for name, (mod_name, attr) in prelude.items():
+    for item in filter(None, prelude.split(",")):
+        name, _, target = item.partition("=")
+        mod_name, _, attr = target.partition(".")
         try:
             mod = __import__(mod_name)
-            ns[name] = mod if attr is None else getattr(mod, attr)
+            ns[name] = getattr(mod, attr) if attr else mod
         except Exception:
             pass
     return ns
@@ -91,6 +92,8 @@ def encode(value, path, special, depth=0):
 
 
 def run_call(status_fd, fn_name, ns):
+    import json
+
     def report(obj):
         os.write(status_fd, json.dumps(obj, allow_nan=False).encode())
 
@@ -124,7 +127,7 @@ def run_call(status_fd, fn_name, ns):
 
 
 def main():
-    mode, status_fd, limits, prelude = sys.argv[1], int(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4])
+    mode, status_fd, limits, prelude = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     fn_name = sys.argv[5] if len(sys.argv) > 5 else ""
     set_limits(limits)
     os.write(status_fd, b"R")

@@ -40,3 +40,9 @@ def prelude_for(source: str) -> dict[str, tuple[str, str | None]]:
     """The prelude bindings a program could use: identifiers in its text that the prelude defines."""
     table = prelude_table()
     return {name: table[name] for name in set(_IDENT.findall(source)) if name in table}
+
+
+def prelude_arg(source: str) -> str:
+    """`prelude_for` as the launcher's argument, "name=module[.attr],..." (no JSON to import in there)."""
+    return ",".join(f"{name}={mod}" + (f".{attr}" if attr else "") for name, (mod, attr) in
+                    sorted(prelude_for(source).items()))

@@ -78,7 +78,7 @@ def launcher_source() -> bytes:
 
 
 def _memfd(name: str, data: bytes) -> int:
-    fd = os.memfd_create(name, 0)
+    fd = os.memfd_create(name)  # close-on-exec: only the bwrap it is passed to gets it
     os.write(fd, data)
     os.lseek(fd, 0, os.SEEK_SET)
     return fd
@@ -109,11 +109,13 @@ def _tree(root: int) -> list[int]:
     return out
 
 
-def _sample(root: int) -> tuple[int, float, float]:
+def _sample(root: int, skip_root: bool = False) -> tuple[int, float, float]:
     """(resident bytes summed over the sandbox's processes, longest run-queue delay of any thread,
     CPU seconds of the live processes)."""
     rss, delay, ticks = 0, 0, 0
     pids = _tree(root)
+    if skip_root:  # the warm sandbox's own PID 1 is ours, not the program's
+        pids = pids[1:]
     for pid in pids:
         if len(pids) == 1:
             statm = _read(f"/proc/{pid}/statm")
@@ -321,7 +323,9 @@ def run(program: str, stdin: bytes, inner: list[str], limits: Limits, slot: int 
             fds = {"launcher": _memfd("launch", launcher_source()), "program": _memfd("prog", program.encode()),
                    "seccomp": sec_r, "status": json_w}
             owned += [json_r, *fds.values()]
-            argv = w.argv(tmp_bytes=limits.tmp_mb << 20, fds=fds, inner=inner)
+            command = [w.python, "-I", "-X", "int_max_str_digits=50000", "/box/launch.py", *inner]
+            argv = w.argv(tmp_bytes=limits.tmp_mb << 20, files={"/box/launch.py": fds["launcher"],
+                          "/box/prog.py": fds["program"]}, seccomp_fd=sec_r, status_fd=json_w, command=command)
             argv = w.drop_privileges(slot) + argv
             kwargs = {"env": {"PATH": ENV_ALLOW["PATH"]}, "pass_fds": (*fds.values(), status_w)}
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

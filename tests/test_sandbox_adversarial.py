@@ -145,7 +145,10 @@ def host(tmp_path_factory):
 
 
 def _syspath_state() -> dict[str, list[str]]:
-    return {d: sorted(os.listdir(d)) for d in sys.path if d and os.path.isdir(d)}
+    """sitecustomize files and hashes of ADV .pth files in the host interpreter's sys.path (other users
+    may install packages into a shared environment meanwhile, so not the whole listing)."""
+    return {d: sorted(n for n in os.listdir(d) if n.startswith(("sitecustomize", "usercustomize", "ADV_MARKER")))
+            for d in sys.path if d and os.path.isdir(d)}
 
 
 def _marker_files(name: str, host: dict) -> list[str]:
