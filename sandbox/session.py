@@ -239,7 +239,7 @@ class Session:
                         done_at = time.monotonic()
         finally:
             sel.close()
-            for fd in mine:
+            for fd in sorted(mine):  # a copy: close() shrinks the set
                 close(fd)
         res.stdout, res.stderr, res.status = b"".join(out), bytes(err), bytes(status)
         res.started = res.status.startswith(b"R")
