@@ -34,6 +34,17 @@ def tests(count: int, rng: random.Random) -> list[dict]:
     return out
 
 
+def cpu_heavy_program(seconds: float) -> str:
+    """A correct SUM program that first burns about `seconds` of CPU (calibrated here)."""
+    n, start = 2_000_000, time.process_time()
+    x = 0
+    for i in range(n):
+        x += i
+    per = (time.process_time() - start) / n
+    loops = int(seconds / per)
+    return f"x = 0\nfor i in range({loops}):\n    x += i\nprint(sum(map(int, open(0).read().split()[1:])))\n"
+
+
 def run(jobs: list[Job], limits: Limits, workers: int, label: str) -> None:
     start = time.monotonic()
     results = judge_many(jobs, limits=limits, workers=workers, description=label)
@@ -43,7 +54,7 @@ def run(jobs: list[Job], limits: Limits, workers: int, label: str) -> None:
     worst = max(t.time_s for r in results for t in r.tests)
     print(f"{label}: {len(jobs)} programs, {n_tests} tests, {workers} workers: wall {wall:.1f} s, "
           f"{n_tests / wall:.1f} tests/s; verdicts {dict(verdicts)}; slowest test {worst:.3f} s "
-          f"(limit {limits.timeout_s:g} s); TLE on correct programs: {verdicts.get('TLE', 0)}")
+          f"(limit {limits.timeout_s:g} s); TLE on correct programs: {verdicts.get('TLE', 0)}", flush=True)
 
 
 def main() -> None:
@@ -52,15 +63,23 @@ def main() -> None:
     ap.add_argument("--tests", type=int, default=20)
     ap.add_argument("--timeout", type=float, default=6.0)
     ap.add_argument("--workers", type=int, default=default_workers())
+    ap.add_argument("--heavy-samples", type=int, default=16,
+                    help="samples of a correct program using ~60%% of a 1 s limit in CPU (0: skip)")
     args = ap.parse_args()
     rng = random.Random(0)
     problem = tests(args.tests, rng)
     jobs = [Job(PROGRAMS[i % len(PROGRAMS)], problem) for i in range(args.samples)]
     limits = Limits(timeout_s=args.timeout)
+    heavy = [Job(cpu_heavy_program(0.6), problem[:2]) for _ in range(args.heavy_samples)]
+    heavy_limits = Limits(timeout_s=1.0)
     run(jobs, limits, args.workers, "idle machine")
+    if heavy:
+        run(heavy, heavy_limits, args.workers, "idle machine, 0.6 s CPU per test, 1 s limit")
     hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(default_workers())]
     try:
         run(jobs, limits, args.workers, f"with {len(hogs)} busy-loop processes")
+        if heavy:
+            run(heavy, heavy_limits, args.workers, f"with {len(hogs)} busy-loop processes, 0.6 s CPU per test, 1 s limit")
     finally:
         for hog in hogs:
             hog.kill()

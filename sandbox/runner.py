@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from sandbox.isolation import ENV_ALLOW, Walls, walls
+from sandbox.isolation import ENV_ALLOW
 
 POLL_S = 0.05
 FIRST_POLL_S = 0.02
@@ -75,13 +75,6 @@ class RunResult:
 @cache
 def launcher_source() -> bytes:
     return (Path(__file__).with_name("launcher.py")).read_bytes()
-
-
-def _memfd(name: str, data: bytes) -> int:
-    fd = os.memfd_create(name)  # close-on-exec: only the bwrap it is passed to gets it
-    os.write(fd, data)
-    os.lseek(fd, 0, os.SEEK_SET)
-    return fd
 
 
 def _read(path: str) -> str | None:
@@ -297,8 +290,8 @@ class _Watch:
 
 
 def run(program: str, stdin: bytes, inner: list[str], limits: Limits, slot: int = 0) -> RunResult:
-    """Run the launcher (mode and arguments in `inner`) on `program` with `stdin`; never raises for
-    anything the program does."""
+    """UNSANDBOXED run (only with `Limits.unsafe_no_sandbox`): the launcher in a temp dir with rlimits and
+    the same outside watch. Sandboxed runs use `sandbox.session.Session`."""
     watch = _Watch(limits, stdin)
     status_r, status_w = os.pipe()
     owned = [status_r, status_w]
@@ -315,19 +308,7 @@ def run(program: str, stdin: bytes, inner: list[str], limits: Limits, slot: int 
                     str(Path(tmpdir, "launch.py")), *inner]
             kwargs: dict = {"env": env, "cwd": tmpdir, "start_new_session": True, "pass_fds": (status_w,)}
         else:
-            w: Walls = walls()
-            json_r, json_w = os.pipe()
-            sec_r, sec_w = os.pipe()
-            os.write(sec_w, w.seccomp)
-            os.close(sec_w)
-            fds = {"launcher": _memfd("launch", launcher_source()), "program": _memfd("prog", program.encode()),
-                   "seccomp": sec_r, "status": json_w}
-            owned += [json_r, *fds.values()]
-            command = [w.python, "-I", "-X", "int_max_str_digits=50000", "/box/launch.py", *inner]
-            argv = w.argv(tmp_bytes=limits.tmp_mb << 20, files={"/box/launch.py": fds["launcher"],
-                          "/box/prog.py": fds["program"]}, seccomp_fd=sec_r, status_fd=json_w, command=command)
-            argv = w.drop_privileges(slot) + argv
-            kwargs = {"env": {"PATH": ENV_ALLOW["PATH"]}, "pass_fds": (*fds.values(), status_w)}
+            raise ValueError("runner.run is the unsandboxed path; sandboxed runs go through sandbox.session")
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 **kwargs)
         for fd in owned[1:]:

@@ -147,7 +147,12 @@ class Session:
         argv = [inner[0], "3", lim.rlimit_spec(), *inner[1:]]
         start = time.monotonic()
         try:
-            socket.send_fds(self.ctl, [json.dumps(argv).encode()], their)
+            try:
+                socket.send_fds(self.ctl, [json.dumps(argv).encode()], their)
+            except OSError:  # the previous sandbox is gone: build a new one, once
+                self.kill()
+                self._start()
+                socket.send_fds(self.ctl, [json.dumps(argv).encode()], their)
         finally:
             for fd in their:
                 os.close(fd)
@@ -171,6 +176,14 @@ class Session:
         out_cap, err_cap = lim.output_mb << 20, lim.stderr_kb << 10
         report, done_at, delay = None, None, 0.0
         next_poll = start + FIRST_POLL_S
+        ctl_fd = self.ctl.fileno()
+
+        def stop(reason: str) -> None:  # kill the whole sandbox; its pipes then reach EOF
+            res.killed = res.killed or reason
+            if ctl_fd in sel.get_map():
+                sel.unregister(ctl_fd)
+            self.kill()
+
         try:
             while True:
                 now = time.monotonic()
@@ -207,9 +220,8 @@ class Session:
                     if tag == "out":
                         out_len += len(chunk)
                         if out_len > out_cap:
-                            res.killed = "output"
-                            self.kill()
                             sel.unregister(fd)
+                            stop("output")
                         else:
                             out.append(chunk)
                     elif tag == "err":
@@ -218,8 +230,7 @@ class Session:
                     elif len(status) <= out_cap:
                         status += chunk
                     else:
-                        res.killed = "output"
-                        self.kill()
+                        stop("output")
                 if res.killed and done_at is None:
                     done_at = time.monotonic()
                 now = time.monotonic()
@@ -231,11 +242,10 @@ class Session:
                     delay = max(delay, d)
                     wall = now - start
                     if rss > lim.memory_mb << 20:
-                        res.killed = "memory"
+                        stop("memory")
                     elif wall - delay > lim.timeout_s or wall > lim.hard_wall_s:
-                        res.killed = "time"
+                        stop("time")
                     if res.killed:
-                        self.kill()
                         done_at = time.monotonic()
         finally:
             sel.close()

@@ -50,3 +50,13 @@ def test_judge_bad_input_is_one_sentence_and_exit_2(tmp_path):
     bad.write_text("[1]")
     done = _judge(str(program), "--tests", str(bad), "--mode", "lcb")
     assert done.returncode == 2 and "test 0" in done.stderr
+
+
+def test_unsafe_opt_in_is_loud_and_still_judges(tmp_path):
+    program = tmp_path / "mine.py"  # our own harmless code: the only kind the opt-in is for
+    program.write_text("print(sum(map(int, open(0).read().split()[1:])))\n")
+    tests = tmp_path / "tests.json"
+    tests.write_text(json.dumps([{"input": "3\n1 2 3\n", "output": "6\n"}]))
+    done = _judge(str(program), "--tests", str(tests), "--unsafe-no-sandbox-i-trust-this-code")
+    assert done.returncode == 0 and json.loads(done.stdout)["verdict"] == "AC"
+    assert "WARNING" in done.stderr and "YOUR uid" in done.stderr

@@ -179,3 +179,20 @@ def test_lm_eval_runs_the_tasks_with_sandboxed_judging(tmp_path):
     assert res["evalkit_livecodebench_sky_t1"]["pass@1,judge"] == pytest.approx(0.5)
     sample = results["samples"]["evalkit_livecodebench"][0]
     assert json.loads(sample["filtered_resps"][0][0])["verdict"] in ("AC", "WA")
+
+
+def test_data_cli_lists_and_shows_livecodebench(data_dir):
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(repo), EVALKIT_DATA_DIR=str(data_dir))
+    run = lambda *a: subprocess.run([sys.executable, "-m", "evalkit", "data", *a], check=False, cwd=repo,
+                                    env=env, capture_output=True, text=True, timeout=120)
+    listed = {row["name"]: row for row in json.loads(run("list", "--json").stdout)}
+    assert listed["livecodebench"]["problems"] == 400 and listed["livecodebench"]["hub"].startswith("livecodebench/")
+    shown = run("show", "livecodebench", "--limit", "1", "--json")
+    assert shown.returncode == 0, shown.stderr
+    first = json.loads(shown.stdout)
+    assert first["platform"] and first["public_tests"] and first["private_tests"] == []

@@ -161,3 +161,18 @@ def test_bad_tests_are_the_callers_error():
         judge("def f(a): return a", [{"input": "not json", "output": "1"}], fn_name="f")
     with pytest.raises(BadTests):
         judge("print(1)", SUM, mode="fuzzy")
+
+
+def test_nothing_survives_from_one_test_to_the_next():
+    """Tests share one warm sandbox: a background child and files left by test 1 must be gone."""
+    program = (
+        "import os, sys, time\n"
+        "seen = [p for p in ('/tmp/mark', '/dev/shm/mark') if os.path.exists(p)]\n"
+        "print('leak' if seen else 'ok')\n"
+        "sys.stdout.flush()\n"
+        "open('/tmp/mark', 'w').close(); open('/dev/shm/mark', 'w').close()\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid(); time.sleep(0.3); open('/tmp/mark', 'w').close(); os._exit(0)\n"
+    )
+    result = judge(program, [{"input": "", "output": "ok"}] * 3, limits=LIMITS)
+    assert [t.verdict for t in result.tests] == ["AC", "AC", "AC"]
