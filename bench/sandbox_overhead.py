@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from sandbox import Limits, judge, walls
+from sandbox.session import Session
 
 PROGRAM = "print(sum(map(int, open(0).read().split()[1:])))\n"
 TEST = {"input": "3\n1 2 3\n", "output": "6\n"}
@@ -26,7 +27,7 @@ def main() -> None:
     ap.add_argument("--tests", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--tests-per-program", type=int, default=20,
-                    help="tests judged per program (one warm sandbox each); LiveCodeBench problems have ~20-50")
+                    help="tests judged per program; LiveCodeBench problems have ~20-50")
     args = ap.parse_args()
     python = walls().python
     with tempfile.TemporaryDirectory() as tmp:
@@ -34,7 +35,8 @@ def main() -> None:
         prog.write_text(PROGRAM)
         per = max(1, args.tests // args.rounds)
         bare_t, box_t = [], []
-        judge(PROGRAM, [TEST])  # warm caches (seccomp program, prelude table)
+        session = Session(Limits())  # what judge_many does: one warm sandbox per worker, reused
+        judge(PROGRAM, [TEST], session=session)  # warm caches (seccomp program, prelude table, sandbox)
         for _ in range(args.rounds):
             t0 = time.perf_counter()
             for _ in range(per):
@@ -44,9 +46,10 @@ def main() -> None:
             bare_t.append((time.perf_counter() - t0) / per)
             t0 = time.perf_counter()
             for i in range(0, per, args.tests_per_program):
-                result = judge(PROGRAM, [TEST] * min(args.tests_per_program, per - i), limits=Limits())
+                result = judge(PROGRAM, [TEST] * min(args.tests_per_program, per - i), session=session)
                 assert result.verdict == "AC"
             box_t.append((time.perf_counter() - t0) / per)
+        session.close()
     bare, box = statistics.median(bare_t), statistics.median(box_t)
     print(f"interpreter: {python}; {per * args.rounds} tests each side, {args.rounds} interleaved rounds, "
           f"{args.tests_per_program} tests per judged program")

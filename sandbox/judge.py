@@ -11,6 +11,7 @@ SE (the runner itself failed: never caused by what a program does).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -19,7 +20,7 @@ from sandbox.compare import MODES, call_equal, decode_call_result, loads_expecte
 from sandbox.isolation import IsolationUnavailable
 from sandbox.prelude import prelude_arg
 from sandbox.runner import Limits, RunResult, run
-from sandbox.session import Session
+from sandbox.session import Session, sealed_program
 
 VERDICTS = ("AC", "WA", "TLE", "MLE", "OLE", "RE", "SE")
 
@@ -134,8 +135,9 @@ def verdict_for(res: RunResult, expected: str, mode: str, call: bool, limits: Li
 
 def judge(program: str, tests: Sequence[Any], *, mode: str = "lcb", fn_name: str | None = None,
           limits: Limits | None = None, slot: int = 0, stop_at_first_failure: bool = True,
-          keep_output: bool = False) -> Judgement:
-    """Judge `program` on `tests`; `fn_name` makes it a call-based (LeetCode-style) problem."""
+          keep_output: bool = False, session: Session | None = None) -> Judgement:
+    """Judge `program` on `tests`; `fn_name` makes it a call-based (LeetCode-style) problem.
+    `session`: a warm sandbox to reuse (`judge_many` keeps one per worker); else one is made here."""
     if mode not in MODES:
         raise BadTests(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}.")
     limits = limits or Limits()
@@ -144,12 +146,16 @@ def judge(program: str, tests: Sequence[Any], *, mode: str = "lcb", fn_name: str
     inner = ["call", prelude_arg(program), fn_name] if call else ["stdio", prelude_arg(program)]
     stdins = [call_arguments(t.input, i) if call else t.input.encode() for i, t in enumerate(cases)]
     result = Judgement("AC", mode=mode)
-    session = None if limits.unsafe_no_sandbox else Session(program, limits, slot)
+    own = session is None and not limits.unsafe_no_sandbox
+    if own:
+        session = Session(limits, slot)
+    elif session is not None:
+        limits = session.limits
     try:
         _judge_cases(result, cases, stdins, program, inner, limits, slot, session, mode, call, stop_at_first_failure,
                      keep_output)
     finally:
-        if session is not None:
+        if own and session is not None:
             session.close()
     return result
 
@@ -157,9 +163,25 @@ def judge(program: str, tests: Sequence[Any], *, mode: str = "lcb", fn_name: str
 def _judge_cases(result: Judgement, cases: list[TestCase], stdins: list[bytes], program: str, inner: list[str],
                  limits: Limits, slot: int, session: Session | None, mode: str, call: bool, stop: bool,
                  keep_output: bool) -> None:
+    program_fd = sealed_program(program) if session is not None else None
+    try:
+        _judge_each(result, cases, stdins, program, program_fd, inner, limits, slot, session, mode, call, stop,
+                    keep_output)
+    finally:
+        if program_fd is not None:
+            os.close(program_fd)
+
+
+def _judge_each(result: Judgement, cases: list[TestCase], stdins: list[bytes], program: str, program_fd: int | None,
+                inner: list[str], limits: Limits, slot: int, session: Session | None, mode: str, call: bool,
+                stop: bool, keep_output: bool) -> None:
+    """Run tests in order, recording verdicts; stop at the first failure when `stop`."""
     for case, stdin in zip(cases, stdins):
         try:
-            res = session.run(stdin, inner) if session is not None else run(program, stdin, inner, limits, slot)
+            if session is not None and program_fd is not None:
+                res = session.run(program_fd, stdin, inner)
+            else:
+                res = run(program, stdin, inner, limits, slot)
         except IsolationUnavailable:
             raise
         except Exception as err:  # noqa: BLE001 -- the runner's own fault: SE, never blamed on the program

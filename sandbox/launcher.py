@@ -1,8 +1,9 @@
-# ruff: noqa: S102, S110, BLE001, SIM115, UP031, PLR0124
+# ruff: noqa: S102, S110, BLE001, UP031, PLR0124
 """Trusted code that runs INSIDE the sandbox, before the untrusted program (stdlib only).
 
 It is copied into the sandbox as /box/launch.py and started as
-`python3 -I -X int_max_str_digits=50000 /box/launch.py MODE STATUS_FD LIMITS PRELUDE [FN_NAME]`.
+`python3 -I -X int_max_str_digits=50000 /box/launch.py MODE STATUS_FD LIMITS PRELUDE [FN_NAME]`
+with the program on fd 4.
 It sets hard rlimits (which the program cannot raise: it has no capabilities), signals "started" on
 STATUS_FD, then runs the program as `__main__` with the LCB prelude names it uses pre-bound.
 
@@ -21,6 +22,24 @@ import sys
 import types
 
 PROGRAM = os.environ.get("EVALKIT_PROGRAM", "/box/prog.py")
+PROGRAM_FD = 4  # in the sandbox the program arrives as a sealed (immutable) memfd on fd 4
+
+
+def read_program():
+    """The program's bytes: from fd 4 (closed afterwards, so the program cannot see it), or from
+    $EVALKIT_PROGRAM in the unsandboxed mode."""
+    if "EVALKIT_PROGRAM" in os.environ:
+        with open(PROGRAM, "rb") as f:
+            return f.read()
+    size, chunks, offset = os.fstat(PROGRAM_FD).st_size, [], 0
+    while offset < size:
+        chunk = os.pread(PROGRAM_FD, size - offset, offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+    os.close(PROGRAM_FD)
+    return b"".join(chunks)
 
 
 def set_limits(spec):
@@ -91,7 +110,7 @@ def encode(value, path, special, depth=0):
     return None
 
 
-def run_call(status_fd, fn_name, ns):
+def run_call(status_fd, fn_name, ns, program):
     import json
 
     def report(obj):
@@ -100,8 +119,8 @@ def run_call(status_fd, fn_name, ns):
     args = json.loads(sys.stdin.read())
     os.dup2(2, 1)  # the program's own prints must not mix with the result
     try:
-        source = open(PROGRAM, encoding="utf-8", errors="replace").read()
-        exec(compile(source, PROGRAM, "exec"), ns)
+        source = program.decode("utf-8", errors="replace")
+        exec(compile(program, PROGRAM, "exec"), ns)
         if "class Solution" in source:
             target = getattr(ns["Solution"](), fn_name)
         else:
@@ -130,14 +149,15 @@ def main():
     mode, status_fd, limits, prelude = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     fn_name = sys.argv[5] if len(sys.argv) > 5 else ""
     set_limits(limits)
+    program = read_program()
     os.write(status_fd, b"R")
     sys.setrecursionlimit(50000)
     sys.argv = [PROGRAM]
     ns = main_namespace(prelude)
     if mode == "call":
-        os._exit(run_call(status_fd, fn_name, ns))
+        os._exit(run_call(status_fd, fn_name, ns, program))
     os.close(status_fd)
-    code = compile(open(PROGRAM, "rb").read(), PROGRAM, "exec")
+    code = compile(program, PROGRAM, "exec")
     try:
         exec(code, ns)
     except SystemExit:

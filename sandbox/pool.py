@@ -1,4 +1,4 @@
-"""Judge many programs at once: one worker per core, each with its own unprivileged uid slot.
+"""Judge many programs at once: one worker per core, each with its own warm sandbox and uid slot.
 
 Work happens in child processes (the sandboxes), so threads are enough here; no Python code runs
 between fork and exec. A rich progress bar shows programs done and tests per second.
@@ -27,6 +27,7 @@ from rich.progress import (
 from sandbox.isolation import walls
 from sandbox.judge import Judgement, judge
 from sandbox.runner import Limits
+from sandbox.session import Session
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,9 @@ def judge_many(jobs: Sequence[Job], *, mode: str = "lcb", limits: Limits | None 
     if not limits.unsafe_no_sandbox:
         walls()
     workers = max(1, workers or default_workers())
-    slots: queue.Queue[int] = queue.Queue()
+    slots: queue.Queue[Session | None] = queue.Queue()  # one warm sandbox per worker, reused
     for slot in range(workers):
-        slots.put(slot)
+        slots.put(None if limits.unsafe_no_sandbox else Session(limits, slot))
     lock = threading.Lock()
     state = {"tests": 0}
     start = time.monotonic()
@@ -61,16 +62,23 @@ def judge_many(jobs: Sequence[Job], *, mode: str = "lcb", limits: Limits | None 
         task = bar.add_task(description, total=len(jobs), rate="0.0 tests/s")
 
         def work(job: Job) -> Judgement:
-            slot = slots.get()
+            session = slots.get()
             try:
-                result = judge(job.program, job.tests, mode=mode, fn_name=job.fn_name, limits=limits, slot=slot)
+                result = judge(job.program, job.tests, mode=mode, fn_name=job.fn_name, limits=limits,
+                               session=session)
             finally:
-                slots.put(slot)
+                slots.put(session)
             with lock:
                 state["tests"] += len(result.tests)
                 rate = state["tests"] / max(time.monotonic() - start, 1e-9)
             bar.update(task, advance=1, rate=f"{rate:.1f} tests/s")
             return result
 
-        with ThreadPoolExecutor(workers) as pool:
-            return list(pool.map(work, jobs))
+        try:
+            with ThreadPoolExecutor(workers) as pool:
+                return list(pool.map(work, jobs))
+        finally:
+            while not slots.empty():
+                session = slots.get()
+                if session is not None:
+                    session.close()

@@ -25,7 +25,7 @@ from pathlib import Path
 from sandbox.isolation import ENV_ALLOW
 
 POLL_S = 0.05
-FIRST_POLL_S = 0.02
+FIRST_POLL_S = 0.05
 GRACE_S = 0.5
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -2,11 +2,12 @@
 """Trusted code that runs INSIDE a warm sandbox as its PID 1 (stdlib only): one fresh process per test.
 
 Started as `python3 -I /box/server.py CTL_FD PYTHON`. For each request on CTL_FD (a unix seqpacket
-socket: JSON launcher arguments plus the test's stdin, stdout, stderr and status fds) it forks,
-execs a brand-new interpreter on /box/launch.py with those fds as 0-3, waits for it, then kills every
+socket: JSON launcher arguments plus the test's stdin, stdout, stderr, status and program fds) it
+forks, execs a brand-new interpreter on /box/launch.py with those fds as 0-4, waits for it, then kills every
 other process left in the namespace (as PID 1, kill(-1) reaches them all; orphans are reparented to
 it), empties /tmp and /dev/shm, and reports {"status", "wall", "cpu", "maxrss_kb", "clean"}. So no
-state survives from one test to the next, while the namespaces are built once per program.
+state survives from one test to the next (nor from one program to the next), while the namespaces
+are built once per worker.
 
 The program cannot reach this process: PID 1 ignores signals sent from inside its namespace, ptrace
 and process_vm_* are refused by seccomp, and it makes itself non-dumpable so /proc/1/mem and
@@ -70,7 +71,7 @@ def main():
     os.chdir("/tmp")
     while True:
         try:
-            msg, fds, _, _ = socket.recv_fds(ctl, 1 << 20, 4, socket.MSG_CMSG_CLOEXEC)
+            msg, fds, _, _ = socket.recv_fds(ctl, 1 << 20, 5, socket.MSG_CMSG_CLOEXEC)
         except OSError:
             return
         if not msg:

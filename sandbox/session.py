@@ -1,15 +1,16 @@
-"""A warm sandbox for one program: namespaces built once, a fresh interpreter for every test.
+"""A warm sandbox per worker: namespaces built once, a fresh interpreter for every test.
 
 Building namespaces (the network namespace above all) costs more than starting Python, so judging
-a program with 20 tests in 20 sandboxes would spend most of its time on walls. Instead one bwrap
-runs `server.py` as PID 1 and, per test, we hand it the test's pipes; it starts a new process, and
-afterwards kills every leftover process and empties /tmp and /dev/shm before it reports. Time, memory
-and output limits are still enforced from here (same watch as `runner.py`); any kill takes the whole
-sandbox down and the next test gets a fresh one.
+each test in its own sandbox would spend most of the time on walls. Instead one bwrap runs
+`server.py` as PID 1 and, per test, we hand it the test's pipes and the program (a sealed, immutable
+memfd); it starts a new process, and afterwards kills every leftover process and empties /tmp and
+/dev/shm before it reports. Time, memory and output limits are enforced from here; any kill takes
+the whole sandbox down and the next test gets a fresh one.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import selectors
@@ -53,15 +54,22 @@ def _memfd(name: str, data: bytes) -> int:
     return fd
 
 
-class Session:
-    """One sandbox for one program; `run(stdin, inner)` per test; `close()` at the end."""
+def sealed_program(source: str) -> int:
+    """The program as a memfd nobody can change any more (so one test cannot rewrite it for the next)."""
+    fd = os.memfd_create("prog", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    os.write(fd, source.encode("utf-8", errors="surrogateescape"))
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE)
+    return fd
 
-    def __init__(self, program: str, limits: Limits, slot: int = 0):
+
+class Session:
+    """One warm sandbox; `run(program_fd, stdin, inner)` per test; `close()` at the end."""
+
+    def __init__(self, limits: Limits, slot: int = 0):
         self.limits = limits
         self.pid1: int | None = None
         self.proc: subprocess.Popen | None = None
         self.ctl: socket.socket | None = None
-        self.program = program
         self.slot = slot
 
     @property
@@ -75,8 +83,7 @@ class Session:
         sec_r, sec_w = os.pipe()
         os.write(sec_w, w.seccomp)
         os.close(sec_w)
-        files = {"/box/launch.py": _memfd("launch", launcher_source()), "/box/server.py": _memfd("server", server_source()),
-                 "/box/prog.py": _memfd("prog", self.program.encode())}
+        files = {"/box/launch.py": _memfd("launch", launcher_source()), "/box/server.py": _memfd("server", server_source())}
         child_fds = [*files.values(), sec_r, json_w, theirs.fileno()]
         try:
             command = [w.python, "-I", "/box/server.py", str(theirs.fileno()), w.python]
@@ -135,8 +142,9 @@ class Session:
         self.pid1 = None
         reap_closed()
 
-    def run(self, stdin: bytes, inner: list[str]) -> RunResult:
-        """Run the launcher (`inner` = mode and its arguments) on one test input."""
+    def run(self, program_fd: int, stdin: bytes, inner: list[str]) -> RunResult:
+        """Run the launcher (`inner` = mode and its arguments) on the program (`sealed_program`) and
+        one test input."""
         if not self.alive:
             self._start()
         lim = self.limits
@@ -148,11 +156,11 @@ class Session:
         start = time.monotonic()
         try:
             try:
-                socket.send_fds(self.ctl, [json.dumps(argv).encode()], their)
+                socket.send_fds(self.ctl, [json.dumps(argv).encode()], [*their, program_fd])
             except OSError:  # the previous sandbox is gone: build a new one, once
                 self.kill()
                 self._start()
-                socket.send_fds(self.ctl, [json.dumps(argv).encode()], their)
+                socket.send_fds(self.ctl, [json.dumps(argv).encode()], [*their, program_fd])
         finally:
             for fd in their:
                 os.close(fd)

@@ -27,6 +27,7 @@ import pytest
 
 from sandbox.judge import judge
 from sandbox.runner import Limits
+from sandbox.session import reap_closed
 
 WALL_ENV = "EVALKIT_SANDBOX_OUTER_WALL"
 INSIDE_WALL = os.environ.get(WALL_ENV) == "1"
@@ -190,7 +191,8 @@ def test_adversarial_program(entry, host):
         assert result.tests[-1].time_s <= LIMITS.timeout_s + 2
     # nothing survives the run, in this PID namespace (the outer wall) at all
     deadline = time.monotonic() + 2
-    while _marker_processes() and time.monotonic() < deadline:
+    while (_marker_processes() or _task_count() > tasks_before + 2) and time.monotonic() < deadline:
+        reap_closed()  # the runner's own housekeeping: collect exited bwrap processes
         time.sleep(0.1)
     assert _marker_processes() == []
     assert _task_count() <= tasks_before + 2
@@ -225,3 +227,21 @@ def test_adversarial_program(entry, host):
     # the runner survived: the next benign program is accepted
     sum_tests, _ = _problem("SUM")
     assert judge(BENIGN, sum_tests, limits=LIMITS).verdict == "AC"
+
+
+def test_one_warm_sandbox_shared_by_hostile_and_honest_programs(host):
+    """`judge_many` keeps one sandbox per worker across programs: with one worker, hostile programs
+    and honest ones take turns in the same sandbox, and nothing carries over."""
+    from sandbox import Job, judge_many
+
+    by_file = {p["file"]: p for p in PROGRAMS}
+    order = ["42_cross_run_persistence.py", "37_write_outside_sandbox.py", "14_daemon_double_fork.py",
+             "07_disk_fill.py", "42_cross_run_persistence.py", "19_read_host_secrets.py"]
+    sum_tests, _ = _problem("SUM")
+    jobs = [Job((ADV / name).read_text(), sum_tests + [{"input": "2\n5 5\n", "output": "10\n"}]) for name in order]
+    jobs.append(Job(BENIGN, sum_tests))
+    results = judge_many(jobs, limits=LIMITS, workers=1, progress=False)
+    for name, result in zip(order, results):
+        assert result.verdict in by_file[name]["acceptable_verdicts"], (name, result.to_dict())
+    assert results[-1].verdict == "AC"
+    assert _marker_processes() == [] and _marker_files("ADV_MARKER", host) == []
