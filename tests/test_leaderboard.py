@@ -113,7 +113,7 @@ def test_import_outputs_grades_with_the_checker_and_keeps_published_verdicts(tmp
         assert result.exit_code == 0, result.exception
     checker = load_run(tmp_path / "checker").tasks["math500"]
     published = load_run(tmp_path / "published").tasks["math500"]
-    assert [p.score for p in checker.problems] == [1.0, 0.0, 1.0, 0.0]  # boxed-only extraction misses p4
+    assert [p.score for p in checker.problems] == [1.0, 0.0, 1.0, 1.0]  # "Answer: 6" is extracted too
     assert [p.score for p in published.problems] == [1.0, 1.0, 0.0, 1.0]
     assert checker.settings["metadata.grader"].startswith("evalkit.grading@")
     refused = invoke("leaderboard", "import-outputs", str(src), "--out", str(tmp_path / "checker"),
