@@ -11,6 +11,7 @@ the base by `evalkit merge`, unless `train.merge: false` for full fine-tuning) a
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 from dataclasses import asdict, dataclass, field
@@ -72,6 +73,10 @@ def load_recipe(path: str | Path) -> dict[str, Any]:
             raise EvalkitError(f"{path}: missing key {key!r}.")
     if not recipe["data"].get("path"):
         raise EvalkitError(f"{path}: data.path is missing.")
+    data_path = os.path.expandvars(str(recipe["data"]["path"]))
+    if "$" in data_path:
+        raise EvalkitError(f"{path}: data.path {recipe['data']['path']!r} names an environment variable that is not set.")
+    recipe["data"]["path"] = data_path
     if not recipe["train"].get("recipe"):
         raise EvalkitError(f"{path}: train.recipe (the `evalkit train` recipe) is missing.")
     if not recipe["eval"].get("tasks"):
@@ -139,6 +144,8 @@ def plan(recipe: dict[str, Any], output_dir: str | Path | None = None) -> list[R
 def _scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if value is None:
+        return "null"
     if isinstance(value, list | dict):
         return json.dumps(value)
     return str(value)
