@@ -21,13 +21,14 @@ def pass_at_k(n: int, c: int, k: int) -> float:
 
 
 def ks_for(n: int) -> list[int]:
-    """The k reported for n samples: 1, 2, 4, ... up to n, plus n itself."""
+    """The k reported for n samples: powers of two up to n (1, 2, 4, ...), as the Sky-T1 tables do.
+
+    Powers of two only, so that result keys are the same fixed set for every n (lm-eval declares
+    metric names up front)."""
     ks, k = [], 1
     while k <= n:
         ks.append(k)
         k *= 2
-    if ks[-1] != n:
-        ks.append(n)
     return ks
 
 

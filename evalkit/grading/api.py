@@ -62,6 +62,11 @@ def normalize(answer: str) -> str:
     return text.rstrip(".")
 
 
+def answer_key(answer: str) -> str:
+    """A cheap canonical form, so that majority voting groups trivially different spellings."""
+    return normalize(answer)
+
+
 def _sympy_equal(gold: str, pred: str) -> bool:
     import sympy
     from latex2sympy2_extended import latex2sympy
