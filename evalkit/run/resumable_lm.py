@@ -122,10 +122,10 @@ class ResumableLM(LM):
         self.stats["generation_s"] += time.perf_counter() - t0
 
     def _count_tokens(self, text: str) -> int:
-        try:
-            return len(self.front.tok_encode(text))
-        except Exception:
-            return len(text.split())
+        tokenizer = getattr(self.front, "tokenizer", None)
+        if tokenizer is not None and hasattr(tokenizer, "encode"):
+            return len(tokenizer.encode(text, add_special_tokens=False))
+        return len(text.split())  # no tokenizer at hand: words, as a rough figure
 
     def close(self) -> None:
         if self.generator is not None:
