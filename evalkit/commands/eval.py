@@ -43,6 +43,7 @@ def eval_command(
     base_url: str = typer.Option(None, "--base-url", help="OpenAI-compatible server root for --backend openai, e.g. http://127.0.0.1:8000/v1."),
     concurrency: int = typer.Option(8, "--concurrency", min=1, help="Requests in flight for --backend openai."),
     max_retries: int = typer.Option(5, "--max-retries", min=0, help="Retries per request for --backend openai."),
+    tokenizer: str = typer.Option(None, "--tokenizer", help="Tokenizer (Hub id or dir) when --model is not one, e.g. a served name with --backend openai."),
     max_model_len: int = typer.Option(None, "--max-model-len", help="Context length (prompt + output) given to the backend."),
     system_prompt: str = typer.Option(None, "--system-prompt", help="Replace the preset's system prompt ('' for none)."),
     chat_template: bool = typer.Option(None, "--chat-template/--no-chat-template", help="Apply the model's chat template (default: the preset's choice)."),
@@ -78,7 +79,7 @@ def eval_command(
     if output is None:
         output = Path("runs") / f"{Path(model).name or 'model'}-{preset}"
     spec = BackendSpec(backend=backend, model=model, revision=revision, dtype=dtype, tp=tp, dp=dp, seed=seed,
-                       max_model_len=max_model_len, base_url=base_url, concurrency=concurrency, max_retries=max_retries)
+                       max_model_len=max_model_len, tokenizer=tokenizer, base_url=base_url, concurrency=concurrency, max_retries=max_retries)
     cfg = EvalConfig(spec=spec, tasks=tasks, output=output, preset=preset, n=n, temperature=temperature, top_p=top_p,
                      max_tokens=max_tokens, limit=int(limit) if limit and limit >= 1 else limit,
                      system_prompt=system_prompt, chat_template=chat_template, include_path=list(include_path),

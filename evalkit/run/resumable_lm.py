@@ -64,7 +64,7 @@ class ResumableLM(LM):
     def _key(self, req, repeat: int) -> tuple[str, dict]:
         context, gen_kwargs = req.args
         task = req.metadata[0] if req.metadata else ""
-        key = request_key(self.identity, context, gen_kwargs, self.datasets.get(task, ""), repeat)
+        key = request_key(self.identity | {"task": task}, context, gen_kwargs, self.datasets.get(task, ""), repeat)
         kwargs = dict(gen_kwargs)
         if self.seed_per_request:  # same output whatever the batch, replica or restart
             kwargs["seed"] = int(key[:8], 16) & 0x7FFFFFFF
