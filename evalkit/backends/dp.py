@@ -53,7 +53,10 @@ def _worker(spec: BackendSpec, conn) -> None:
         conn.send(("error", traceback.format_exc()))
         return
     while True:
-        msg = conn.recv()
+        try:
+            msg = conn.recv()
+        except EOFError:  # the parent is gone
+            return
         if msg is None:
             return
         idx, chunk = msg
@@ -78,7 +81,9 @@ class DataParallelGenerator:
             if devices is not None:
                 os.environ["CUDA_VISIBLE_DEVICES"] = devices
             try:
-                proc = ctx.Process(target=_worker, args=(one, child), daemon=True)
+                # not daemonic: a vLLM replica starts processes of its own. A worker whose parent dies
+                # sees EOF on its pipe and exits.
+                proc = ctx.Process(target=_worker, args=(one, child), daemon=False)
                 proc.start()
             finally:
                 if devices is not None:
