@@ -30,7 +30,7 @@ def visible_gpus() -> list[str]:
         import torch
 
         return [str(i) for i in range(torch.cuda.device_count())]
-    except Exception:
+    except Exception:  # noqa: BLE001  (no usable torch: no GPUs)
         return []
 
 
@@ -49,7 +49,7 @@ def _worker(spec: BackendSpec, conn) -> None:
     try:
         lm = build_lm(spec)
         conn.send(("ready", None))
-    except BaseException:
+    except BaseException:  # noqa: BLE001  (any failure goes back to the parent as text)
         conn.send(("error", traceback.format_exc()))
         return
     while True:
@@ -62,7 +62,7 @@ def _worker(spec: BackendSpec, conn) -> None:
         idx, chunk = msg
         try:
             conn.send(("done", (idx, generate(lm, chunk))))
-        except BaseException:
+        except BaseException:  # noqa: BLE001  (any failure goes back to the parent as text)
             conn.send(("error", traceback.format_exc()))
             return
 

@@ -73,7 +73,7 @@ def _has_cuda() -> bool:
         import torch
 
         return torch.cuda.is_available()
-    except Exception:
+    except Exception:  # noqa: BLE001  (no usable torch: CPU)
         return False
 
 

@@ -32,5 +32,5 @@ def vllm_version() -> str | None:
     try:
         install()
         return metadata.version("vllm")
-    except Exception:
+    except Exception:  # noqa: BLE001  (a broken vLLM install counts as none)
         return None

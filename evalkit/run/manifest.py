@@ -63,8 +63,8 @@ def gpu_names() -> list[str]:
 
         if torch.cuda.is_available():
             return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
-    except Exception:
-        pass
+    except Exception:  # noqa: BLE001  (no CUDA torch: no GPU names to record)
+        return []
     return []
 
 
