@@ -1,18 +1,22 @@
-"""First checker: last `\\boxed{}` extraction, string normalisation, then sympy under a time bound.
+"""Public entry points: extract, compare one pair, grade a batch, and a cheap key for majority voting.
 
-Every sympy call runs in a worker process that is killed when it overruns; nothing here uses
-signal.alarm, so it is safe from threads.
+Cheap decisions (normalised strings, exact numbers, structure) are made in the calling process without
+IPC; only pairs that need sympy go to the persistent worker pool (`pool.py`), where each check is bounded
+by killing its worker. Nothing here uses signals, so every function is safe to call from threads.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
-import re
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from evalkit.grading import normalize
+from evalkit.grading.compare import NeedsSymbolic, compare
+from evalkit.grading.extract import extract_answer
+from evalkit.grading.pool import default_workers, get_pool
+
+DEFAULT_TIMEOUT = 5.0
+FAST_PATH_MAX_CHARS = 1000  # longer answers skip the in-process layer: only a killable worker sees them
 
 
 @dataclass(frozen=True)
@@ -29,91 +33,106 @@ class GradeItem:
     output: str | None = None  # a whole response to extract from
 
 
-def _last_boxed(text: str) -> str | None:
-    start = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
-    if start < 0:
+def gold_text(gold: str | Sequence[str]) -> str:
+    """A multi-part gold (OlympiadBench) is one answer whose parts must all be matched."""
+    if isinstance(gold, str):
+        return gold
+    parts = [str(g) for g in gold]
+    return parts[0] if len(parts) == 1 else ", ".join(parts)
+
+
+def answer_key(answer: str | None) -> str:
+    """A cheap normalised key for majority voting: equivalent simple answers get the same key.
+
+    `\\dfrac{1}{2}`, `$\\frac12$`, `1/2` and `0.5` all map to `1/2` (plain numbers are keyed by their
+    exact value); other answers by their normalised LaTeX with spaces removed. No sympy, no IPC.
+    """
+    if answer is None:
+        return ""
+    key = normalize.key(answer)
+    from evalkit.grading.numbers import parse_number
+
+    num = parse_number(key)
+    if num is not None:
+        v = num.value
+        return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+    return key
+
+
+def _fast(gold: str, pred: str) -> tuple[bool, str] | None:
+    if len(gold) + len(pred) > FAST_PATH_MAX_CHARS:
         return None
-    brace = text.find("{", start)
-    if brace < 0:
-        return None
-    depth = 0
-    for i in range(brace, len(text)):
-        if text[i] == "{":
-            depth += 1
-        elif text[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return text[brace + 1 : i].strip()
-    return None
-
-
-def extract_answer(output: str) -> str | None:
-    return _last_boxed(output)
-
-
-_STRIP = [r"\\left", r"\\right", r"\\!", r"\\,", r"\\;", r"\$", r"\s+", r"\\text\{\s*\}", r"\^\{?\\circ\}?"]
-
-
-def normalize(answer: str) -> str:
-    text = re.sub(r"\\text\{(.*?)\}", r"\1", answer)
-    text = text.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
-    for pattern in _STRIP:
-        text = re.sub(pattern, "", text)
-    return text.rstrip(".")
-
-
-def answer_key(answer: str) -> str:
-    """A cheap canonical form, so that majority voting groups trivially different spellings."""
-    return normalize(answer)
-
-
-def _sympy_equal(gold: str, pred: str) -> bool:
-    import sympy
-    from latex2sympy2_extended import latex2sympy
-
-    a, b = latex2sympy(gold), latex2sympy(pred)
-    return bool(sympy.simplify(a - b) == 0)
-
-
-def _check_in_worker(gold: str, pred: str) -> tuple[bool, str]:
     try:
-        return _sympy_equal(gold, pred), "symbolic"
-    except Exception as err:  # unparsable LaTeX is "not equal", with the reason kept
-        return False, f"unparsable ({type(err).__name__})"
+        return compare(gold, pred, symbolic=False)
+    except NeedsSymbolic:
+        return None
+    except RecursionError:
+        return None
 
 
-def _golds(gold: str | Sequence[str]) -> list[str]:
-    return [gold] if isinstance(gold, str) else [str(g) for g in gold]
+def check(gold: str | Sequence[str], pred: str | None, timeout: float = DEFAULT_TIMEOUT) -> Verdict:
+    """Compare one answer with the gold; at most `timeout` seconds of sympy, then a timeout verdict."""
+    if pred is None or not str(pred).strip():
+        return Verdict(None, "no answer", pred)
+    g = gold_text(gold)
+    fast = _fast(g, pred)
+    if fast is not None:
+        return Verdict(fast[0], fast[1], pred)
+    equal, reason = get_pool(1).run_one(g, pred, timeout)
+    return Verdict(equal, reason, pred)
 
 
-def check(gold: str | Sequence[str], pred: str | None, timeout: float = 5.0) -> Verdict:
-    return grade([GradeItem(gold=gold, pred=pred)], workers=1, timeout=timeout)[0]
+def grade(
+    items: Sequence[GradeItem],
+    workers: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: Callable[[int], None] | None = None,
+    dedupe: bool = True,
+) -> list[Verdict]:
+    """Grade a batch in parallel: extraction and cheap checks here, sympy in up to `workers` processes.
 
-
-def grade(items: Sequence[GradeItem], workers: int | None = None, timeout: float = 5.0) -> list[Verdict]:
+    `progress(n)` is called as n more verdicts are ready. With `dedupe`, identical (gold, answer) pairs
+    (common with many samples per problem) are checked once.
+    """
+    workers = workers or default_workers()
     verdicts: list[Verdict | None] = [None] * len(items)
-    pending = []
+    jobs: list[tuple[str, str]] = []
+    job_items: list[list[int]] = []
+    seen: dict[tuple[str, str], int] = {}
+    extracted: list[str | None] = [None] * len(items)
+    done = 0
     for i, item in enumerate(items):
         pred = extract_answer(item.output) if item.output is not None else item.pred
-        if pred is None:
-            verdicts[i] = Verdict(None, "no answer")
+        extracted[i] = pred
+        if pred is None or not str(pred).strip():
+            verdicts[i] = Verdict(None, "no answer", None)
+            done += 1
             continue
-        gold = ", ".join(_golds(item.gold))
-        if normalize(gold) == normalize(pred):
-            verdicts[i] = Verdict(True, "normalised strings equal", pred)
-        else:
-            pending.append((i, gold, pred))
-    if pending:
-        ctx = mp.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=ctx)
-        futures = [(i, pred, pool.submit(_check_in_worker, gold, pred)) for i, gold, pred in pending]
-        for i, pred, future in futures:
-            try:
-                equal, reason = future.result(timeout=timeout)
-                verdicts[i] = Verdict(equal, reason, pred)
-            except FutureTimeout:
-                verdicts[i] = Verdict(None, "timeout", pred)
-        for proc in list(getattr(pool, "_processes", {}).values()):
-            proc.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
+        g = gold_text(item.gold)
+        fast = _fast(g, pred)
+        if fast is not None:
+            verdicts[i] = Verdict(fast[0], fast[1], pred)
+            done += 1
+            continue
+        k = (g, pred)
+        if dedupe and k in seen:
+            job_items[seen[k]].append(i)
+            continue
+        seen[k] = len(jobs)
+        jobs.append(k)
+        job_items.append([i])
+        if progress and done >= 256:
+            progress(done)
+            done = 0
+    if progress and done:
+        progress(done)
+
+    def on_result(job: int, result: tuple[bool | None, str]) -> None:
+        for i in job_items[job]:
+            verdicts[i] = Verdict(result[0], result[1], extracted[i])
+        if progress:
+            progress(len(job_items[job]))
+
+    if jobs:
+        get_pool(workers).run_batch(jobs, timeout, workers, on_result)
     return verdicts  # type: ignore[return-value]

@@ -1,0 +1,69 @@
+"""`evalkit compare RUN_A RUN_B ...`: scores with intervals and paired differences against the first run."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from evalkit import stats
+from evalkit.compare import compare as build_report
+from evalkit.compare import render
+from evalkit.errors import EvalkitError
+from evalkit.runs import load_run
+
+FORMATS = ("table", "markdown", "json")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("compare")(compare)
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    return [t for v in values for t in v.split(",") if t.strip()]
+
+
+def compare(
+    runs: list[Path] = typer.Argument(..., help="Run directories: `evalkit eval` runs or `lm_eval --output_path` dirs "
+                                      "(written with --log_samples). The first is the baseline."),
+    tasks: list[str] = typer.Option(None, "--tasks", help="Tasks to compare (repeat or comma-separate). Default: every task all runs have."),
+    fmt: str = typer.Option("table", "--format", help="Output: table (terminal), markdown, or json (all flipped ids)."),
+    plot: Path = typer.Option(None, "--plot", help="Write FILE.png (per-task scores with 95% intervals per run) and, when "
+                              "per-sample lengths exist, FILE_length.png (accuracy by output-length bucket)."),
+    force: bool = typer.Option(False, "--force", help="Compare even when problem sets, task versions, datasets or golds "
+                               "differ (only problems common to all runs are used)."),
+    iters: int = typer.Option(stats.DEFAULT_ITERS, "--iters", min=200, help="Bootstrap / permutation resamples."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the resampling (results are reproducible)."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write the markdown/json output to this file instead of stdout."),
+) -> None:
+    """Compare runs task by task: each score with a 95% bootstrap interval over problems, the difference
+    against the first run with a paired interval and p-value (exact McNemar for one sample per problem,
+    sign-flip permutation test for avg@n), the problems that flipped each way, and the settings that
+    differ. Problems are aligned by doc id and problem-text hash; mismatched runs are refused unless --force."""
+    if fmt not in FORMATS:
+        raise EvalkitError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}.")
+    if output is not None and fmt == "table":
+        raise EvalkitError("--output needs --format markdown or json.")
+    loaded = [load_run(path) for path in runs]
+    report = build_report(loaded, _split(tasks), force=force, iters=iters, seed=seed)
+    if fmt == "table":
+        render.print_table(report)
+    else:
+        text = render.markdown(report) if fmt == "markdown" else render.to_json(report)
+        if output is None:
+            print(text, end="")
+        else:
+            fd, tmp = tempfile.mkstemp(dir=output.parent if str(output.parent) else ".", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(tmp, output)
+    if plot is not None:
+        from evalkit.compare.plot import write_plots
+
+        written = write_plots(report, loaded, plot)
+        Console(stderr=True).print("wrote " + ", ".join(str(p) for p in written), highlight=False)

@@ -1,0 +1,47 @@
+"""`evalkit train RECIPE.yaml`: LoRA or full SFT from a YAML recipe (the trainer lives in `training/`).
+
+This command line is a stable interface (study recipes call it): `evalkit train RECIPE [--set k=v ...]
+[--data PATH] [--output DIR] [--resume]`. Multi-GPU: `torchrun --nproc-per-node 8 -m evalkit train ...`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train)
+
+
+def train(
+    recipe: str = typer.Argument(..., help="Recipe YAML path, or the name of a bundled one (training/recipes/, e.g. sky-t1-32b-lora)."),
+    set_: list[str] = typer.Option([], "--set", help="Override any recipe field, e.g. --set lora.rank=16 --set lr=2e-4 (repeatable; values are YAML)."),
+    data: str = typer.Option(None, "--data", help="Training data: a JSONL file/directory or a Hub dataset id (sets data.path)."),
+    output: Path = typer.Option(None, "--output", "-o", help="Run directory for checkpoints, adapter/model and metrics.jsonl (sets output_dir)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from the latest checkpoint in the run directory, exactly where it stopped."),
+    show: bool = typer.Option(False, "--show", help="Print the resolved recipe and exit without training."),
+) -> None:
+    """Fine-tune a model on long chain-of-thought demonstrations (LoRA or full SFT).
+
+    Loss is on assistant tokens only; samples are packed without attending to each other; the loss is averaged over all target tokens of the global batch. Writes OUTPUT/adapter (LoRA) or OUTPUT/model (full), OUTPUT/checkpoint-N/ and OUTPUT/metrics.jsonl (loss, lr, tokens/s, MFU, peak memory per step).
+
+    Multi-GPU: torchrun --nproc-per-node 8 -m evalkit train RECIPE (DDP for LoRA, FSDP2 for full; recipe key `distributed`).
+    """
+    import yaml
+
+    from training.config import load_recipe, to_dict
+
+    raw = {}
+    if data is not None:
+        raw["data.path"] = data
+    if output is not None:
+        raw["output_dir"] = str(output)
+    config = load_recipe(recipe, set_, raw)
+    if show:
+        print(yaml.safe_dump(to_dict(config), sort_keys=False), end="")
+        return
+    from training.loop import train as run
+
+    run(config, resume=resume)

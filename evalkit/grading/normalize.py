@@ -1,0 +1,252 @@
+"""String normalisation of answers: the cheap first layer, and the canonical form used by `answer_key`.
+
+Everything here is linear-time string work (no sympy), so it can run in the main process on any input,
+including 100 kB junk, without a time bound.
+"""
+
+from __future__ import annotations
+
+import re
+
+_UNICODE = {
+    "√": r"\sqrt",
+    "π": r"\pi",
+    "∞": r"\infty",
+    "≤": r"\le ",
+    "≥": r"\ge ",
+    "≠": r"\ne ",
+    "−": "-",
+    "–": "-",
+    "×": r"\times ",
+    "·": r"\cdot ",
+    "÷": "/",
+    "²": "^2",
+    "³": "^3",
+    "½": r"\frac{1}{2}",
+    "¼": r"\frac{1}{4}",
+    "¾": r"\frac{3}{4}",
+    "⅓": r"\frac{1}{3}",
+    "⅔": r"\frac{2}{3}",
+    "°": r"^\circ",
+    "∪": r"\cup ",
+    "∩": r"\cap ",
+    "∈": r"\in ",
+    "±": r"\pm ",
+    "\u00a0": " ",
+}
+
+# Commands whose argument is kept as plain text.
+_TEXT_CMDS = r"text|textbf|textit|textrm|textsf|texttt|textnormal|mbox|mathrm|mathbf|mathit|mathsf|mathtt|operatorname|boldsymbol|bm|hbox"
+_DROP = [
+    r"\\displaystyle",
+    r"\\textstyle",
+    r"\\scriptstyle",
+    r"\\m?left(?![a-zA-Z])",
+    r"\\m?right(?![a-zA-Z])",
+    r"\\big[glr]?(?![a-zA-Z])",
+    r"\\Big[glr]?(?![a-zA-Z])",
+    r"\\bigg[glr]?(?![a-zA-Z])",
+    r"\\Bigg[glr]?(?![a-zA-Z])",
+    r"\\!",
+    r"\\limits",
+    r"\\nolimits",
+]
+_SPACES = [r"(?<!\\)\\,", r"(?<!\\)\\;", r"(?<!\\)\\:", r"(?<!\\)\\ ", r"~", r"\\qquad", r"\\quad", r"\\enspace(?![a-zA-Z])", r"\\thinspace(?![a-zA-Z])"]
+
+# Words that are maths, not units, when they trail a number.
+_MATH_WORDS = {
+    "sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", "exp", "pi", "sqrt", "frac", "and", "or",
+    "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "infty", "i", "e",
+}
+_UNIT_WORD = re.compile(r"^[A-Za-z][A-Za-z.]*(?:\s*(?:\^\{?\d\}?|[²³]))?$")
+
+
+def _unwrap_command(text: str, names: str, keep: bool = True) -> str:
+    """Replace `\\name{arg}` by `arg` (or nothing), with balanced braces, for every listed command."""
+    pattern = re.compile(r"\\(?:" + names + r")\s*\{")
+    out: list[str] = []
+    pos = 0
+    while True:
+        m = pattern.search(text, pos)
+        if not m:
+            out.append(text[pos:])
+            return "".join(out)
+        out.append(text[pos : m.start()])
+        end = matching_brace(text, m.end() - 1)
+        if end < 0:
+            out.append(text[m.end() :])
+            return "".join(out)
+        if keep:
+            out.append(" " + text[m.end() : end] + " ")
+        pos = end + 1
+
+
+def matching_brace(text: str, open_at: int) -> int:
+    """Index of the `}` closing the `{` at `open_at`, or -1 if unbalanced (linear scan)."""
+    depth = 0
+    for i in range(open_at, len(text)):
+        c = text[i]
+        if c == "\\":
+            continue
+        if c == "{" and (i == 0 or text[i - 1] != "\\"):
+            depth += 1
+        elif c == "}" and (i == 0 or text[i - 1] != "\\"):
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def matching_paren(text: str) -> int:
+    """Index of the `)` closing the `(` at 0, or -1."""
+    depth = 0
+    for i, c in enumerate(text):
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def strip_math_delimiters(text: str) -> str:
+    """Remove $…$, \\(…\\), \\[…\\] and display environments around (and inside) an answer."""
+    text = text.strip()
+    text = re.sub(r"\\begin\{(?:equation|align|displaymath|math)\*?\}|\\end\{(?:equation|align|displaymath|math)\*?\}", "", text)
+    text = text.replace("\\(", " ").replace("\\)", " ").replace("\\[", " ").replace("\\]", " ")
+    text = re.sub(r"(?<!\\)\$", " ", text)
+    return text.strip()
+
+
+def _fix_fracs(text: str) -> str:
+    """`\\frac12`, `\\frac 59`, `\\frac3{3}`, `\\frac{a}b` -> `\\frac{..}{..}`; same for \\sqrt2."""
+    text = re.sub(r"\\[dt]frac(?![a-zA-Z])", r"\\frac", text)
+    text = re.sub(r"\\cfrac(?![a-zA-Z])", r"\\frac", text)
+    text = re.sub(r"\\frac\s*([0-9a-zA-Z])\s*([0-9a-zA-Z])", r"\\frac{\1}{\2}", text)
+    text = re.sub(r"\\frac\s*([0-9a-zA-Z])\s*\{", r"\\frac{\1}{", text)
+    text = re.sub(r"\\frac\s*(\{[^{}]*\})\s*([0-9a-zA-Z])", r"\\frac\1{\2}", text)
+    text = re.sub(r"\\sqrt\s*([0-9a-zA-Z])", r"\\sqrt{\1}", text)
+    return text
+
+
+def _thousands(text: str) -> str:
+    """Drop thousands separators: `10{,}000`, `3,\\!250`, `1,000,000.5`, `1 000` (but not lists like `1, 2`)."""
+    text = re.sub(r"(\d)\{,\}(?=\d{3})", r"\1", text)
+    text = re.sub(r"(\d),\\!\s*(?=\d{3})", r"\1", text)
+    if re.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", text.strip()) and not text.strip().startswith("0,"):
+        text = text.replace(",", "")
+    if re.fullmatch(r"[-+]?\d{1,3}(?: \d{3})+(?:\.\d+)?", text.strip()):
+        text = text.replace(" ", "")
+    return text
+
+
+def _strip_units(text: str) -> str:
+    """Drop trailing unit words after a number: `10 cm^2`, `125 miles`, `10weeks`, `1,250 dollars`."""
+    if len(text) > 300:
+        return text
+    m = re.fullmatch(r"(.*?[\d}]\.?)\s*([A-Za-z][A-Za-z .]*?(?:\s*(?:\^\{?\d\}?))?)\s*\.?", text)
+    if not m:
+        return text
+    head, tail = m.group(1), m.group(2).strip()
+    if re.search(r"\d:\d\d$", head):  # `4:30 p.m.` keeps its half of the day
+        return text
+    words = [w for w in re.split(r"[\s.]+", re.sub(r"\^\{?\d\}?", "", tail)) if w]
+    if not words or any(w.lower() in _MATH_WORDS for w in words):
+        return text
+    if len(words) == 1 and len(words[0]) == 1:  # `4t`, `3x`: a variable, not a unit
+        return text
+    # The head must be a number or a letter-free formula (`\\frac{1}{3}`); otherwise the words may be maths.
+    if re.search(r"[A-Za-z]", re.sub(r"\\[a-zA-Z]+", "", head)):
+        return text
+    return head
+
+
+_PERCENT = re.compile(r"\s*(?:\\%|%|\\text\{\s*\\?%\s*\}|\bpct\b|\bpercentage\b|\bpercent\b)\s*\.?$")
+
+
+_SIMPLE = re.compile(r"[0-9A-Za-z.+\-/ ()]*")
+_RE_DROP = re.compile("|".join(_DROP))
+_RE_SPACES = re.compile("|".join(_SPACES))
+_RE_BOXED = re.compile(r"\\boxed\s*\{")
+_RE_GROUP_SEP = re.compile(r"(\d)(?:\{,\}|,\\!\s*)(?=\d{3})")
+_RE_DOUBLE_BS = re.compile(r"\\\\(left|right|frac|sqrt|pi)")
+_RE_WS = re.compile(r"\s+")
+_RE_TRAIL = re.compile(r"[.。,;:\\\s]+$")
+
+
+def basic(text: str) -> str:
+    """Cosmetic normalisation that never changes meaning: delimiters, sizing commands, unicode, spacing."""
+    if text is None:
+        return ""
+    if _SIMPLE.fullmatch(text):  # plain numbers and words: nothing LaTeX to undo
+        return _RE_TRAIL.sub("", _RE_WS.sub(" ", text).strip())
+    for k, v in _UNICODE.items():
+        if k in text:
+            text = text.replace(k, v)
+    text = strip_math_delimiters(text)
+    text = _RE_BOXED.sub("{", text)
+    text = _RE_GROUP_SEP.sub(r"\1", text)
+    text = _RE_DROP.sub("", text)
+    text = _RE_SPACES.sub(" ", text)
+    if "\\" in text:
+        text = _unwrap_command(text, _TEXT_CMDS)
+        text = _fix_fracs(text)
+    text = _RE_DOUBLE_BS.sub(r"\\\1", text)
+    text = _RE_WS.sub(" ", text).strip()
+    text = _RE_TRAIL.sub("", text) if not text.endswith("\\\\") else text
+    # Outer braces left by a stripped \boxed.
+    while text.startswith("{") and matching_brace(text, 0) == len(text) - 1:
+        text = text[1:-1].strip()
+    return text
+
+
+def strip_degrees(text: str) -> tuple[str, bool]:
+    """`30^\\circ` -> `30` when the whole answer is a number with a degree sign."""
+    m = re.fullmatch(r"(.*?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|\\circ|\\degree|\s*degrees?)", text)
+    if m and re.fullmatch(r"[-+]?\s*[\d.,]+|[-+]?\\frac\{\d+\}\{\d+\}", m.group(1).strip()):
+        return m.group(1).strip(), True
+    return text, False
+
+
+def strip_percent(text: str) -> tuple[str, bool]:
+    m = _PERCENT.search(text)
+    if m and m.start() > 0:
+        return text[: m.start()].strip(), True
+    return text, False
+
+
+def full(text: str) -> str:
+    """Full normalisation used by comparison: `basic` plus units, currency, degrees and thousands."""
+    text = basic(text)
+    text = re.sub(r"\\\$|^\$", "", text).strip()
+    text = re.sub(r"^(?:US)?\$\s*", "", text)
+    text, _ = strip_percent(text)
+    text, _ = strip_degrees(text)
+    text = _strip_units(text)
+    text = _thousands(text)
+    text = _RE_BASE.sub(r"\1", text)  # `2516_8`: a numeral in base 8 is compared by its digits
+    text = re.sub(r"\s*\^\s*\{?\s*\\circ\s*\}?", r"^\\circ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"[.,;\\\s]+$", "", text)
+    return text
+
+
+def key(text: str) -> str:
+    """Canonical compact string: spaces removed, choice letters unwrapped; used as a cache/vote key."""
+    return key_from_full(full(text))
+
+
+_RE_BASE = re.compile(r"^([0-9A-Fa-f]+)_\{?\(?(\d{1,2})\)?\}?$")
+_RE_CHOICE = re.compile(r"\(?([A-Ea-e])\)?")
+
+
+def key_from_full(text: str) -> str:
+    """`key` of a string that already went through `full`."""
+    text = _RE_WS.sub("", text)
+    if text.startswith("(") and text.endswith(")") and "," not in text and matching_paren(text) == len(text) - 1:
+        text = text[1:-1]
+    m = _RE_CHOICE.fullmatch(text)
+    if m:
+        return m.group(1).upper()
+    return text

@@ -1,0 +1,71 @@
+"""The seccomp denylist every sandboxed process runs under, compiled to BPF by libseccomp (pyseccomp).
+
+A denylist, not an allowlist: Python and its C extensions use many syscalls, and the namespaces and
+the unprivileged uid already take away what root would have. What is denied here is what could
+still reach outside the sandbox or attack the kernel: tracing and reading other processes, mounting,
+keyrings, BPF, perf, userfaultfd, io_uring (which bypasses seccomp), kernel modules, and making new
+namespaces (clone/unshare with CLONE_NEW*; clone3 answers ENOSYS so libc falls back to clone, whose
+flags we can inspect).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from functools import cache
+
+DENIED = (
+    "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp",
+    "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen", "fsconfig",
+    "fsmount", "fspick", "mount_setattr", "unshare", "setns",
+    "keyctl", "add_key", "request_key", "bpf", "perf_event_open", "userfaultfd",
+    "io_uring_setup", "io_uring_enter", "io_uring_register",
+    "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "reboot",
+    "swapon", "swapoff", "acct", "quotactl", "open_by_handle_at", "name_to_handle_at",
+    "syslog", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "vhangup",
+    "iopl", "ioperm", "fanotify_init", "lookup_dcookie", "uselib", "nfsservctl",
+    # System V IPC objects would outlive a test inside a warm sandbox (POSIX shm/semaphores live in
+    # /dev/shm, which is emptied between tests, and keep working).
+    "shmget", "semget", "msgget",
+)
+# CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET
+CLONE_NEW_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000)
+
+
+class SeccompUnavailable(RuntimeError):
+    """pyseccomp or libseccomp is missing; the message says which."""
+
+
+@cache
+def denylist_bpf() -> bytes:
+    """The compiled filter (struct sock_filter[]), as bwrap's `--seccomp FD` expects it."""
+    try:
+        import pyseccomp as sc
+    except ImportError as err:  # missing wheel or missing libseccomp.so.2
+        raise SeccompUnavailable(
+            f"the seccomp filter needs pyseccomp and libseccomp2 ({err}); "
+            "install them with `pip install pyseccomp` and `apt-get install libseccomp2`"
+        ) from None
+    flt = sc.SyscallFilter(sc.ALLOW)
+    deny = sc.ERRNO(errno.EPERM)
+    for name in DENIED:
+        try:
+            flt.add_rule(deny, name)
+        except (ValueError, RuntimeError, OSError):
+            pass  # a syscall this architecture does not have
+    for flag in CLONE_NEW_FLAGS:
+        flt.add_rule(deny, "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
+    try:
+        flt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
+    except (ValueError, RuntimeError, OSError):
+        pass
+    read_fd, write_fd = os.pipe()
+    try:
+        with os.fdopen(write_fd, "wb") as sink:
+            flt.export_bpf(sink)
+        chunks = []
+        while chunk := os.read(read_fd, 65536):
+            chunks.append(chunk)
+    finally:
+        os.close(read_fd)
+    return b"".join(chunks)

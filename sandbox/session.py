@@ -1,0 +1,278 @@
+"""A warm sandbox per worker: namespaces built once, a fresh interpreter for every test.
+
+Building namespaces (the network namespace above all) costs more than starting Python, so judging
+each test in its own sandbox would spend most of the time on walls. Instead one bwrap runs
+`server.py` as PID 1 and, per test, we hand it the test's pipes and the program (a sealed, immutable
+memfd); it starts a new process, and afterwards kills every leftover process and empties /tmp and
+/dev/shm before it reports. Time, memory and output limits are enforced from here; any kill takes
+the whole sandbox down and the next test gets a fresh one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import time
+from functools import cache
+from pathlib import Path
+
+from sandbox.isolation import ENV_ALLOW, walls
+from sandbox.runner import FIRST_POLL_S, GRACE_S, POLL_S, Limits, RunResult, _sample, launcher_source
+
+START_TIMEOUT_S = 30.0
+_closing: list[subprocess.Popen] = []  # sandboxes told to stop; reaped later instead of waited for
+
+
+def reap_closed(block: bool = False) -> None:
+    """Collect exited sandboxes (their PID 1 is already gone or going: nothing inside survives)."""
+    for proc in list(_closing):
+        try:
+            if block:
+                proc.wait(timeout=5)
+            if proc.poll() is not None:
+                _closing.remove(proc)
+                if proc.stderr:
+                    proc.stderr.close()
+        except (subprocess.TimeoutExpired, ValueError):
+            pass
+
+
+@cache
+def server_source() -> bytes:
+    return Path(__file__).with_name("server.py").read_bytes()
+
+
+def _memfd(name: str, data: bytes) -> int:
+    fd = os.memfd_create(name)  # close-on-exec: only the bwrap it is passed to gets it
+    os.write(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def sealed_program(source: str) -> int:
+    """The program as a memfd nobody can change any more (so one test cannot rewrite it for the next)."""
+    fd = os.memfd_create("prog", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    os.write(fd, source.encode("utf-8", errors="surrogateescape"))
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE)
+    return fd
+
+
+class Session:
+    """One warm sandbox; `run(program_fd, stdin, inner)` per test; `close()` at the end."""
+
+    def __init__(self, limits: Limits, slot: int = 0):
+        self.limits = limits
+        self.pid1: int | None = None
+        self.proc: subprocess.Popen | None = None
+        self.ctl: socket.socket | None = None
+        self.slot = slot
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.pid1 is not None
+
+    def _start(self) -> None:
+        w = walls()
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        json_r, json_w = os.pipe()
+        sec_r, sec_w = os.pipe()
+        os.write(sec_w, w.seccomp)
+        os.close(sec_w)
+        files = {"/box/launch.py": _memfd("launch", launcher_source()), "/box/server.py": _memfd("server", server_source())}
+        child_fds = [*files.values(), sec_r, json_w, theirs.fileno()]
+        try:
+            command = [w.python, "-I", "/box/server.py", str(theirs.fileno()), w.python]
+            argv = w.drop_privileges(self.slot) + w.argv(tmp_bytes=self.limits.tmp_mb << 20, files=files,
+                                                         seccomp_fd=sec_r, status_fd=json_w, command=command)
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.PIPE, pass_fds=child_fds,
+                                         env={"PATH": ENV_ALLOW["PATH"]})
+        finally:
+            for fd in child_fds[:-1]:
+                os.close(fd)
+            theirs.close()
+        self.ctl = mine
+        self.pid1 = self._child_pid(json_r)
+        os.close(json_r)
+        if self.pid1 is None:
+            err = self.proc.stderr.read().decode(errors="replace").strip() if self.proc.stderr else ""
+            self.close()
+            raise RuntimeError(f"sandbox did not start: {err[-300:] or 'no status from bwrap'}")
+
+    def _child_pid(self, fd: int) -> int | None:
+        buf, deadline = b"", time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            sel = selectors.DefaultSelector()
+            sel.register(fd, selectors.EVENT_READ)
+            if not sel.select(deadline - time.monotonic()):
+                break
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            buf += chunk
+            for piece in buf.replace(b"}", b"}\n").splitlines():
+                try:
+                    msg = json.loads(piece)
+                except ValueError:
+                    continue
+                if isinstance(msg, dict) and "child-pid" in msg:
+                    return int(msg["child-pid"])
+        return None
+
+    def kill(self) -> None:
+        if self.pid1:
+            try:
+                os.kill(self.pid1, signal.SIGKILL)  # PID 1: the kernel kills the whole namespace
+            except OSError:
+                pass
+        self.close()
+
+    def close(self) -> None:
+        if self.ctl is not None:
+            self.ctl.close()
+            self.ctl = None
+        if self.proc is not None:
+            _closing.append(self.proc)  # the server exits on EOF; do not wait for bwrap here
+            self.proc = None
+        self.pid1 = None
+        reap_closed()
+
+    def run(self, program_fd: int, stdin: bytes, inner: list[str]) -> RunResult:
+        """Run the launcher (`inner` = mode and its arguments) on the program (`sealed_program`) and
+        one test input."""
+        if not self.alive:
+            self._start()
+        lim = self.limits
+        res = RunResult()
+        pipes = [os.pipe() for _ in range(4)]  # stdin, stdout, stderr, status
+        their = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
+        in_w, out_r, err_r, st_r = pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]
+        argv = [inner[0], "3", lim.rlimit_spec(), *inner[1:]]
+        start = time.monotonic()
+        try:
+            try:
+                socket.send_fds(self.ctl, [json.dumps(argv).encode()], [*their, program_fd])
+            except OSError:  # the previous sandbox is gone: build a new one, once
+                self.kill()
+                self._start()
+                socket.send_fds(self.ctl, [json.dumps(argv).encode()], [*their, program_fd])
+        finally:
+            for fd in their:
+                os.close(fd)
+        sel = selectors.DefaultSelector()
+        data = memoryview(stdin)
+        mine = {in_w, out_r, err_r, st_r}  # closed exactly once: a double close could hit another thread's fd
+
+        def close(fd: int) -> None:
+            if fd in mine:
+                mine.discard(fd)
+                os.close(fd)
+
+        if data:
+            os.set_blocking(in_w, False)
+            sel.register(in_w, selectors.EVENT_WRITE, "in")
+        else:
+            close(in_w)
+        for fd, tag in ((out_r, "out"), (err_r, "err"), (st_r, "status"), (self.ctl.fileno(), "report")):
+            sel.register(fd, selectors.EVENT_READ, tag)
+        out, out_len, err, status = [], 0, bytearray(), bytearray()
+        out_cap, err_cap = lim.output_mb << 20, lim.stderr_kb << 10
+        report, done_at, delay = None, None, 0.0
+        next_poll = start + FIRST_POLL_S
+        ctl_fd = self.ctl.fileno()
+
+        def stop(reason: str) -> None:  # kill the whole sandbox; its pipes then reach EOF
+            res.killed = res.killed or reason
+            if ctl_fd in sel.get_map():
+                sel.unregister(ctl_fd)
+            self.kill()
+
+        try:
+            while True:
+                now = time.monotonic()
+                if done_at is not None and (len(sel.get_map()) == 0 or now - done_at > GRACE_S):
+                    break
+                wait = 0.05 if done_at is not None else max(0.0, next_poll - now)
+                for key, _ in sel.select(wait):
+                    fd, tag = key.fd, key.data
+                    if tag == "in":
+                        try:
+                            n = os.write(fd, data[:65536])
+                            data = data[n:]
+                        except OSError:
+                            data = memoryview(b"")
+                        if not data:
+                            sel.unregister(fd)
+                            close(fd)
+                        continue
+                    if tag == "report":
+                        try:
+                            msg = self.ctl.recv(65536)
+                        except OSError:
+                            msg = b""
+                        sel.unregister(fd)
+                        done_at = time.monotonic()
+                        report = json.loads(msg) if msg else None
+                        if report is None:
+                            res.killed = res.killed or "died"
+                        continue
+                    chunk = os.read(fd, 1 << 16)
+                    if not chunk:
+                        sel.unregister(fd)
+                        continue
+                    if tag == "out":
+                        out_len += len(chunk)
+                        if out_len > out_cap:
+                            sel.unregister(fd)
+                            stop("output")
+                        else:
+                            out.append(chunk)
+                    elif tag == "err":
+                        if len(err) < err_cap:
+                            err += chunk[: err_cap - len(err)]
+                    elif len(status) <= out_cap:
+                        status += chunk
+                    else:
+                        stop("output")
+                if res.killed and done_at is None:
+                    done_at = time.monotonic()
+                now = time.monotonic()
+                if done_at is None and now >= next_poll:
+                    next_poll = now + POLL_S
+                    rss, d, cpu = _sample(self.pid1, skip_root=True)
+                    res.peak_rss = max(res.peak_rss, rss)
+                    res.cpu_s = max(res.cpu_s, cpu)
+                    delay = max(delay, d)
+                    wall = now - start
+                    if rss > lim.memory_mb << 20:
+                        stop("memory")
+                    elif wall - delay > lim.timeout_s or wall > lim.hard_wall_s:
+                        stop("time")
+                    if res.killed:
+                        done_at = time.monotonic()
+        finally:
+            sel.close()
+            for fd in sorted(mine):  # a copy: close() shrinks the set
+                close(fd)
+        res.stdout, res.stderr, res.status = b"".join(out), bytes(err), bytes(status)
+        res.started = res.status.startswith(b"R")
+        if report is not None:
+            code = os.waitstatus_to_exitcode(report["status"])
+            res.exit_code, res.signal = code, (-code if code < 0 else None)
+            res.wall_s = float(report["wall"])
+            res.cpu_s = max(res.cpu_s, float(report["cpu"]))
+            res.peak_rss = max(res.peak_rss, int(report["maxrss_kb"]) * 1024)
+            if not report.get("clean"):
+                self.kill()  # something could not be wiped: the next test gets a fresh sandbox
+        else:
+            res.wall_s = time.monotonic() - start
+            res.exit_code, res.signal = -signal.SIGKILL, signal.SIGKILL
+            if not res.killed:
+                self.kill()
+        res.time_s = max(0.0, res.wall_s - delay)
+        return res

@@ -1,0 +1,121 @@
+"""Leaderboard records, rendering and the CI check; importing published outputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from lmeval_fixture import make_run, problems
+from typer.testing import CliRunner
+
+from evalkit.cli import app
+from evalkit.runs import load_run
+
+REPO = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+@pytest.fixture
+def board(tmp_path):
+    root = tmp_path / "leaderboards"
+    root.mkdir()
+    shutil.copy(REPO / "leaderboards" / "references.yaml", root / "references.yaml")
+    return root
+
+
+@pytest.fixture
+def run_dir(tmp_path):
+    correct = [[i % 3 != 0, i % 2 == 0] for i in range(15)]
+    return make_run(tmp_path / "run", problems(15), correct, model="NovaSky-AI/Sky-T1-32B-Preview",
+                    manifest={"preset": "sky-t1", "model": "NovaSky-AI/Sky-T1-32B-Preview", "model_revision": "abc123"})
+
+
+def test_add_writes_a_valid_record_with_hashes(board, run_dir):
+    result = invoke("leaderboard", "add", str(run_dir), "--dir", str(board), "--note", "fixture")
+    assert result.exit_code == 0, result.output
+    path = board / "records" / "math" / "NovaSky-AI_Sky-T1-32B-Preview__sky-t1.json"
+    record = json.loads(path.read_text())
+    task = record["tasks"]["math500"]
+    assert task["task"] == "evalkit_math500" and task["metric"] == "avg@n"
+    assert task["n_problems"] == 15 and task["samples_per_problem"] == 2
+    assert task["score"] == pytest.approx(sum((i % 3 != 0) + (i % 2 == 0) for i in range(15)) / 30)
+    assert task["ci95"][0] < task["score"] < task["ci95"][1]
+    assert record["model"] == {"id": "NovaSky-AI/Sky-T1-32B-Preview", "revision": "abc123"}
+    assert record["provenance"]["manifest_sha256"] and len(task["samples_sha256"]) == 64
+    readme = (board / "README.md").read_text()
+    assert "[json](records/math/NovaSky-AI_Sky-T1-32B-Preview__sky-t1.json)" in readme
+    assert "86.4 [" in readme  # the reported SkyThought figure sits beside the measured score
+    assert invoke("leaderboard", "check", "--dir", str(board)).exit_code == 0
+
+
+def test_render_is_deterministic(board, run_dir, tmp_path):
+    assert invoke("leaderboard", "add", str(run_dir), "--dir", str(board)).exit_code == 0
+    first = (board / "README.md").read_bytes()
+    copy = tmp_path / "copy"
+    shutil.copytree(board, copy)
+    (copy / "README.md").unlink()
+    assert invoke("leaderboard", "render", "--dir", str(copy)).exit_code == 0
+    assert invoke("leaderboard", "render", "--dir", str(board)).exit_code == 0
+    assert (copy / "README.md").read_bytes() == first == (board / "README.md").read_bytes()
+
+
+def test_check_fails_on_stale_readme(board, run_dir):
+    assert invoke("leaderboard", "add", str(run_dir), "--dir", str(board)).exit_code == 0
+    readme = board / "README.md"
+    readme.write_text(readme.read_text().replace("sky-t1", "sky-t2"))
+    result = invoke("leaderboard", "check", "--dir", str(board))
+    assert result.exit_code != 0 and "out of date" in str(result.exception)
+    # a record edited without re-rendering also makes the README stale
+    assert invoke("leaderboard", "render", "--dir", str(board)).exit_code == 0
+    record = next((board / "records").rglob("*.json"))
+    data = json.loads(record.read_text())
+    data["tasks"]["math500"]["score"] = 0.5
+    record.write_text(json.dumps(data))
+    assert invoke("leaderboard", "check", "--dir", str(board)).exit_code != 0
+
+
+def test_check_fails_on_invalid_record(board, run_dir):
+    assert invoke("leaderboard", "add", str(run_dir), "--dir", str(board)).exit_code == 0
+    record = next((board / "records").rglob("*.json"))
+    data = json.loads(record.read_text())
+    data["tasks"]["math500"]["score"] = 1.5
+    record.write_text(json.dumps(data))
+    result = invoke("leaderboard", "check", "--dir", str(board))
+    assert result.exit_code != 0 and "score" in str(result.exception)
+    record.write_text("{not json")
+    assert "not valid JSON" in str(invoke("leaderboard", "check", "--dir", str(board)).exception)
+
+
+def test_committed_leaderboard_is_valid_and_current():
+    result = invoke("leaderboard", "check", "--dir", str(REPO / "leaderboards"))
+    assert result.exit_code == 0, result.exception
+
+
+def test_import_outputs_grades_with_the_checker_and_keeps_published_verdicts(tmp_path):
+    rows = [
+        {"problem_id": "p1", "problem": "1+1?", "gold": "2", "output": "so \\boxed{2}", "published_correct": True},
+        {"problem_id": "p2", "problem": "2+2?", "gold": "4", "output": "so \\boxed{5}", "published_correct": True},
+        {"problem_id": "p3", "problem": "half of 1?", "gold": "\\frac{1}{2}", "output": "\\boxed{\\dfrac{1}{2}}",
+         "published_correct": False},
+        {"problem_id": "p4", "problem": "3+3?", "gold": "6", "output": "Answer: 6", "published_correct": True},
+    ]
+    src = tmp_path / "outputs.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for verdicts in ("checker", "published"):
+        result = invoke("leaderboard", "import-outputs", str(src), "--out", str(tmp_path / verdicts),
+                        "--model", "org/m", "--task", "math500", "--verdicts", verdicts, "--workers", "1")
+        assert result.exit_code == 0, result.exception
+    checker = load_run(tmp_path / "checker").tasks["math500"]
+    published = load_run(tmp_path / "published").tasks["math500"]
+    assert [p.score for p in checker.problems] == [1.0, 0.0, 1.0, 1.0]  # "Answer: 6" is extracted too
+    assert [p.score for p in published.problems] == [1.0, 1.0, 0.0, 1.0]
+    assert checker.settings["metadata.grader"].startswith("evalkit.grading@")
+    refused = invoke("leaderboard", "import-outputs", str(src), "--out", str(tmp_path / "checker"),
+                     "--model", "org/m", "--task", "math500")
+    assert refused.exit_code != 0 and "not empty" in str(refused.exception)

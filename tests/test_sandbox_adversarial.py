@@ -1,0 +1,247 @@
+"""Every hostile program in shared/sandbox/adversarial gets an acceptable verdict, and the host
+conditions its header demands hold afterwards.
+
+The programs never run outside our sandbox, and this module adds a second wall: the outer test
+re-runs this file under `unshare --pid --fork --mount-proc --net` (needs root or user namespaces),
+and only that inner run executes the programs.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import resource
+import secrets
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from sandbox.judge import judge
+from sandbox.runner import Limits
+from sandbox.session import reap_closed
+
+WALL_ENV = "EVALKIT_SANDBOX_OUTER_WALL"
+INSIDE_WALL = os.environ.get(WALL_ENV) == "1"
+SHARED = Path(os.environ.get("EVALKIT_SHARED_DIR", Path(__file__).resolve().parents[1].parent / "shared"))
+ADV = SHARED / "sandbox" / "adversarial"
+MANIFEST = json.loads((ADV / "manifest.json").read_text()) if (ADV / "manifest.json").is_file() else None
+LIMITS = Limits(timeout_s=2.0, memory_mb=512, output_mb=8)
+BENIGN = "print(sum(map(int, open(0).read().split()[1:])))\n"
+
+
+def test_adversarial_programs_inside_outer_wall():
+    """The outer run: re-execute this module inside a fresh PID + network namespace."""
+    if INSIDE_WALL:
+        pytest.skip("this is the inner run")
+    if MANIFEST is None:
+        pytest.fail(f"adversarial programs not found at {ADV}; set EVALKIT_SHARED_DIR")
+    unshare = shutil.which("unshare")
+    assert unshare, "util-linux `unshare` is needed for the outer wall"
+    env = dict(os.environ, **{WALL_ENV: "1"})
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH", "")])
+    cmd = [unshare, "--pid", "--fork", "--mount-proc", "--net", sys.executable, "-m", "pytest", __file__,
+           "-q", "-p", "no:cacheprovider", "-x"]
+    done = subprocess.run(cmd, check=False, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout and "error" not in done.stdout.splitlines()[-1]
+
+
+# ---------------------------------------------------------------- inner run: fixtures and checks
+
+class Listener:
+    """Counts TCP connections to port 47474 on loopback (inside the outer wall's network namespace)."""
+
+    def __init__(self) -> None:
+        self.accepted = 0
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 47474))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+                self.accepted += 1
+                conn.close()
+            except OSError:
+                continue
+
+
+def _loopback_up() -> None:
+    s = socket.socket()
+    ifr = struct.pack("16sh", b"lo", 0)
+    flags = struct.unpack("16sh", fcntl.ioctl(s, 0x8913, ifr))[1]  # SIOCGIFFLAGS
+    fcntl.ioctl(s, 0x8914, struct.pack("16sh", b"lo", flags | 1))  # SIOCSIFFLAGS |= IFF_UP
+    s.close()
+
+
+def _sha(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def _marker_processes() -> list[str]:
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"ADV_MARKER_" in cmd and int(pid) != os.getpid():
+                found.append(cmd.replace(b"\0", b" ").decode(errors="replace"))
+    return found
+
+
+def _task_count() -> int:
+    return sum(1 for p in os.listdir("/proc") if p.isdigit())
+
+
+def _free(path: str) -> int:
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory):
+    if not INSIDE_WALL:
+        pytest.skip("hostile programs run only inside the outer wall (see the outer test)")
+    _loopback_up()
+    canary = Path("/tmp/sandbox_canary")
+    canary.mkdir(exist_ok=True)
+    secret = "CANARY-SECRET-" + secrets.token_hex(8)
+    (canary / "secret.txt").write_text(secret)
+    (canary / "victim.txt").write_text("victim " + secrets.token_hex(8))
+    (canary / ".sandbox_canary_dir").write_text("")
+    home = tmp_path_factory.mktemp("home")
+    (home / ".sandbox_canary").write_text("home canary " + secrets.token_hex(8))
+    (home / ".bashrc").write_text("# bashrc\n")
+    token = secrets.token_hex(12)
+    os.environ["SANDBOX_CANARY_TOKEN"] = token
+    os.environ["HOME"] = str(home)
+    workdir = tmp_path_factory.mktemp("judge_cwd")
+    (workdir / ".sandbox_canary_dir").write_text("")
+    os.chdir(workdir)
+    listener = Listener()
+    watched = [canary / "victim.txt", canary / "secret.txt", home / ".sandbox_canary", home / ".bashrc",
+               Path("/root/.bashrc")]
+    info = {"secret": secret, "token": token, "listener": listener, "home": home, "workdir": workdir,
+            "hashes": {p: _sha(p) for p in watched}, "syspath": _syspath_state()}
+    yield info
+    listener.stop = True
+    shutil.rmtree(canary, ignore_errors=True)
+
+
+def _syspath_state() -> dict[str, list[str]]:
+    """sitecustomize files and hashes of ADV .pth files in the host interpreter's sys.path (other users
+    may install packages into a shared environment meanwhile, so not the whole listing)."""
+    return {d: sorted(n for n in os.listdir(d) if n.startswith(("sitecustomize", "usercustomize", "ADV_MARKER")))
+            for d in sys.path if d and os.path.isdir(d)}
+
+
+def _marker_files(name: str, host: dict) -> list[str]:
+    places = [Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), host["home"], host["workdir"],
+              host["workdir"].parent, Path("/root"), Path("/etc"), Path("/tmp/sandbox_canary")]
+    places += [Path(d) for d in sys.path if d and os.path.isdir(d)]
+    return [str(p / f) for p in places if p.is_dir() for f in os.listdir(p) if f.startswith(name)]
+
+
+def _problem(name: str):
+    prob = MANIFEST["problems"][name]
+    tests = [{"input": i, "output": o} for i, o in prob["tests"]]
+    return tests, prob.get("fn_name")
+
+
+PROGRAMS = MANIFEST["programs"] if MANIFEST else []
+
+
+@pytest.mark.parametrize("entry", PROGRAMS, ids=[p["file"] for p in PROGRAMS])
+def test_adversarial_program(entry, host):
+    source = (ADV / entry["file"]).read_text()
+    tests, fn_name = _problem(entry["problem"])
+    if entry["file"].startswith("42_"):
+        tests = tests + [{"input": "2\n5 5\n", "output": "10\n"}]
+    tasks_before = _task_count()
+    free_before = {p: _free(p) for p in ("/tmp", "/dev/shm", str(host["workdir"]))}
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    start = time.monotonic()
+    result = judge(source, tests, fn_name=fn_name, limits=LIMITS, keep_output=True)
+    elapsed = time.monotonic() - start
+    assert result.verdict in entry["acceptable_verdicts"], (result.verdict, result.to_dict())
+    assert result.verdict != "SE"
+    outputs = "".join((t.stdout or "") + (t.stderr or "") for t in result.tests)
+    conditions = " ".join(entry["must_hold_afterwards"])
+
+    # bounded time: the per-test hard wall is timeout*wall_factor+2 s, plus a little for set-up
+    assert elapsed <= len(result.tests) * (LIMITS.hard_wall_s + 1) + 5
+    if "returns<=wall+2s" in conditions:
+        assert result.tests[-1].time_s <= LIMITS.timeout_s + 2
+    # nothing survives the run, in this PID namespace (the outer wall) at all
+    deadline = time.monotonic() + 2
+    while (_marker_processes() or _task_count() > tasks_before + 2) and time.monotonic() < deadline:
+        reap_closed()  # the runner's own housekeeping: collect exited bwrap processes
+        time.sleep(0.1)
+    assert _marker_processes() == []
+    assert _task_count() <= tasks_before + 2
+    # host files, secrets, environment, network
+    assert {p: _sha(p) for p in host["hashes"]} == host["hashes"]
+    assert _syspath_state() == host["syspath"]
+    assert host["secret"] not in outputs and host["token"] not in outputs
+    for line in outputs.splitlines():
+        if line.startswith("LEAK-ENV"):
+            assert line.split()[1].split("=")[0].startswith(("PATH", "LANG", "LC_", "PYTHON", "HOME"))
+        if line.startswith("LEAK-FILE"):
+            assert line.split()[1] in ("/etc/hostname", "/proc/1/cmdline", "/proc/1/environ"), line
+    assert host["listener"].accepted == 0
+    assert _marker_files("ADV_MARKER", host) == []
+    for path, before in free_before.items():  # other users share the disk: allow their noise
+        assert before - _free(path) < (64 << 20 if path == "/dev/shm" else 512 << 20), path
+    # limits that are the sandbox's, not the program's
+    if "peak_mem<=limit*1.05" in conditions:
+        assert max(t.memory_mb for t in result.tests) <= LIMITS.memory_mb * 1.05
+    if "stderr_shows_hard_limits_denied" in conditions:
+        assert "RAISED" not in outputs and "denied" in outputs
+    if "runner_rss_growth" in conditions:
+        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        assert rss_after - rss_before < (LIMITS.output_mb << 20) + (64 << 20)
+    if "signal_recorded" in conditions:
+        assert result.tests[-1].signal == 11
+        assert not list(host["workdir"].glob("core*"))
+    if entry["file"].startswith("42_"):  # every test of a re-submission starts from scratch too
+        assert all(t.verdict == "AC" for t in result.tests) and len(result.tests) == 3
+        again = judge(source, tests, fn_name=fn_name, limits=LIMITS)
+        assert again.verdict == "AC"
+    # the runner survived: the next benign program is accepted
+    sum_tests, _ = _problem("SUM")
+    assert judge(BENIGN, sum_tests, limits=LIMITS).verdict == "AC"
+
+
+def test_one_warm_sandbox_shared_by_hostile_and_honest_programs(host):
+    """`judge_many` keeps one sandbox per worker across programs: with one worker, hostile programs
+    and honest ones take turns in the same sandbox, and nothing carries over."""
+    from sandbox import Job, judge_many
+
+    by_file = {p["file"]: p for p in PROGRAMS}
+    order = ["42_cross_run_persistence.py", "37_write_outside_sandbox.py", "14_daemon_double_fork.py",
+             "07_disk_fill.py", "42_cross_run_persistence.py", "19_read_host_secrets.py"]
+    sum_tests, _ = _problem("SUM")
+    jobs = [Job((ADV / name).read_text(), sum_tests + [{"input": "2\n5 5\n", "output": "10\n"}]) for name in order]
+    jobs.append(Job(BENIGN, sum_tests))
+    results = judge_many(jobs, limits=LIMITS, workers=1, progress=False)
+    for name, result in zip(order, results):
+        assert result.verdict in by_file[name]["acceptable_verdicts"], (name, result.to_dict())
+    assert results[-1].verdict == "AC"
+    assert _marker_processes() == [] and _marker_files("ADV_MARKER", host) == []

@@ -1,0 +1,178 @@
+"""Judging: honest controls are accepted, `lcb` mode follows LCB_RULES.md rule by rule (a table),
+call-based results are compared as plain data, and the runner's own limits give the right verdicts.
+
+Controls and the programs here are harmless; they still run only through the sandbox.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from sandbox.compare import call_equal, decode_call_result, stdio_equal
+from sandbox.judge import BadTests, judge
+from sandbox.runner import Limits
+
+SHARED = Path(os.environ.get("EVALKIT_SHARED_DIR", Path(__file__).resolve().parents[1].parent / "shared"))
+CONTROLS = SHARED / "sandbox" / "controls"
+LIMITS = Limits(timeout_s=4.0, memory_mb=512)
+SUM = [{"input": "3\n1 2 3\n", "output": "6\n"}, {"input": "4\n17 9 1000003 -5\n", "output": "1000024\n"}]
+ADD = [{"input": "1\n2", "output": "3"}, {"input": "5\n6", "output": "11"}]
+
+
+def _control_tests(name: str) -> list[dict]:
+    if name.startswith("c09"):
+        return [{"input": "1 3\n", "output": "0.3333333333\n"}]
+    if name.startswith("c11"):
+        old = sys.get_int_max_str_digits()
+        sys.set_int_max_str_digits(0)
+        try:
+            return [{"input": "20000\n", "output": str(3**20000) + "\n"}]
+        finally:
+            sys.set_int_max_str_digits(old)
+    return SUM
+
+
+CONTROL_FILES = sorted(p.name for p in CONTROLS.glob("c*.py")) if CONTROLS.is_dir() else ["missing"]
+
+
+@pytest.mark.parametrize("name", CONTROL_FILES)
+def test_control_is_accepted(name):
+    assert CONTROLS.is_dir(), f"controls not found at {CONTROLS}; set EVALKIT_SHARED_DIR"
+    mode = "tolerant" if name.startswith("c09") else "lcb"  # c09 is AC only with a tolerance
+    result = judge((CONTROLS / name).read_text(), _control_tests(name), mode=mode, limits=LIMITS)
+    assert result.verdict == "AC", result.to_dict()
+
+
+def test_c09_is_wrong_in_lcb_mode():
+    result = judge((CONTROLS / "c09_float_tolerance.py").read_text(), _control_tests("c09"), limits=LIMITS)
+    assert result.verdict == "WA"
+
+
+# LCB_RULES.md, standard-input problems: (program output, expected, lcb verdict, tolerant verdict)
+STDIO_RULES = [
+    ("6\n", "6", True, True),                      # whole-string strip
+    ("\n\n6\n\n", "6\n", True, True),              # blank lines at start/end do not matter
+    ("1\n\n2\n", "1\n2\n", False, False),          # blank lines in the middle do
+    ("", "\n", True, True),                        # empty output is one empty line
+    ("1\r\n2\r\n", "1\n2\n", True, True),          # \r\n is harmless
+    ("  a b  \n", "a b", True, True),              # each line is stripped
+    ("1\n2\n", "1\n", False, False),               # different line counts
+    ("2.0", "2", True, True),                      # numbers compare by value
+    ("+2 2e0 2E+0 2.000", "2 2 2 2", True, True),  # sign, exponent, trailing zeros
+    ("-0", "0", True, True),                       # -0 equals 0
+    ("1_000", "1000", True, True),                 # Decimal accepts underscores
+    ("0.33333333", "0.3333333333", False, True),   # no tolerance in lcb
+    ("Infinity", "inf", True, True),               # special values, case-insensitive
+    ("NaN", "NaN", True, True),                    # identical spelling passes as a string
+    ("nan", "NaN", False, False),                  # NaN never equals numerically
+    ("yes", "YES", False, False),                  # words are case-sensitive
+    ("a  b", "a b", False, False),                 # internal spacing matters for words
+    ("1    2", "1 2", True, True),                 # but not when every token is numeric
+    ("Case #1: 2.0", "Case #1: 2", False, False),  # mixed lines match character for character
+    ("1 2", "1 2 3", False, False),                # token counts must agree
+    ("0.3000001", "0.3", False, True),             # tolerant: 1e-6 relative/absolute
+    ("0.31", "0.3", False, False),                 # but no more
+]
+
+
+@pytest.mark.parametrize(("output", "expected", "lcb", "tolerant"), STDIO_RULES)
+def test_stdio_rules(output, expected, lcb, tolerant):
+    assert stdio_equal(output, expected, "lcb") is lcb
+    assert stdio_equal(output, expected, "tolerant") is tolerant
+
+
+# Call-based: (harness message, expected JSON, lcb verdict)
+CALL_RULES = [
+    ({"value": 1, "special": []}, "1.0", True),                               # 1 == 1.0
+    ({"value": True, "special": []}, "1", True),                              # True == 1
+    ({"value": 0.30000000000000004, "special": []}, "0.3", False),            # floats exact
+    ({"value": [1, 2], "special": []}, "[1, 2]", True),                        # top-level tuple -> list
+    ({"value": [[1, 2]], "special": [[[0], "tuple", None]]}, "[[1, 2]]", False),  # nested tuple != list
+    ({"value": {"1": 2}, "special": []}, '{"1": 2}', True),                    # str keys match
+    ({"value": None, "special": [[[], "opaque", "dict"]]}, '{"1": 2}', False),  # int keys never match
+    ({"value": None, "special": [[[], "opaque", "set"]]}, "[1]", False),       # sets never equal lists
+    ({"value": None, "special": [[[], "opaque", "ndarray"]]}, "[1]", False),   # arrays are not data
+    ({"value": None, "special": [[[], "float", "nan"]]}, "NaN", False),        # NaN equals nothing
+]
+
+
+@pytest.mark.parametrize(("message", "expected", "equal"), CALL_RULES)
+def test_call_rules(message, expected, equal):
+    import json
+
+    assert call_equal(decode_call_result(message), json.loads(expected), "lcb") is equal
+
+
+CALL_PROGRAMS = [
+    ("class Solution:\n    def addTwo(self, a: int, b: int) -> int:\n        return a + b\n", "AC"),
+    ("def addTwo(a, b):\n    return a + b\n", "AC"),                                  # module-level function
+    ("class Solution:\n    def addTwo(self, a, b):\n        print('debug'); return (a + b,)\n", "WA"),
+    ("class Solution:\n    def addTwo(self, a, b):\n        return float(a + b)\n", "AC"),
+    ("class Solution:\n    def addTwo(self, a, b):\n        return {a + b}\n", "WA"),
+    ("class Solution:\n    def addTwo(self, a, b):\n        raise ValueError('no')\n", "RE"),
+    ("class Solution:\n    def other(self, a, b):\n        return a + b\n", "RE"),  # missing method
+    ("class Solution:\n    def addTwo(self, a, b) return a + b\n", "RE"),          # does not compile
+    ("import os\nclass Solution:\n    def addTwo(self, a, b):\n        os.write(1, b'3'); return 0\n", "WA"),
+]
+
+
+@pytest.mark.parametrize(("program", "verdict"), CALL_PROGRAMS)
+def test_call_based_programs(program, verdict):
+    assert judge(program, ADD, fn_name="addTwo", limits=LIMITS).verdict == verdict
+
+
+STDIO_PROGRAMS = [
+    ("import sys\nprint(6)\nsys.exit(3)", "WA"),              # SystemExit: output so far is compared
+    ("print(6)\nraise SystemExit('bye')", "AC"),
+    ("print(6)\nraise RuntimeError", "RE"),                   # exit status 0 is needed...
+    ("import os\nos._exit(0)", "WA"),                         # ...and never enough
+    ("x = bytearray(900 << 20)\nprint(6)", "MLE"),
+    ("import time\ntime.sleep(30)", "TLE"),
+]
+
+
+@pytest.mark.parametrize(("program", "verdict"), STDIO_PROGRAMS)
+def test_stdio_verdicts(program, verdict):
+    limits = Limits(timeout_s=1.0, memory_mb=512)
+    assert judge(program, SUM[:1] if verdict != "WA" else SUM[1:], limits=limits).verdict == verdict
+
+
+def test_prelude_names_are_bound_like_lcb():
+    program = "n = int(input())\nxs: List[int] = list(map(int, input().split()))\nprint(reduce(add, xs))"
+    assert judge(program, SUM, limits=LIMITS).verdict == "AC"
+
+
+def test_per_test_entries_and_stop_at_first_failure():
+    program = "n = int(input())\nprint(6)"
+    result = judge(program, SUM + SUM, limits=LIMITS)
+    assert result.verdict == "WA"
+    assert [t.verdict for t in result.tests] == ["AC", "WA"]  # stopped at the first failure
+    assert all(t.time_s > 0 and t.memory_mb > 0 for t in result.tests)
+
+
+def test_bad_tests_are_the_callers_error():
+    with pytest.raises(BadTests):
+        judge("print(1)", [{"input": "1"}])
+    with pytest.raises(BadTests):
+        judge("def f(a): return a", [{"input": "not json", "output": "1"}], fn_name="f")
+    with pytest.raises(BadTests):
+        judge("print(1)", SUM, mode="fuzzy")
+
+
+def test_nothing_survives_from_one_test_to_the_next():
+    """Tests share one warm sandbox: a background child and files left by test 1 must be gone."""
+    program = (
+        "import os, sys, time\n"
+        "seen = [p for p in ('/tmp/mark', '/dev/shm/mark') if os.path.exists(p)]\n"
+        "print('leak' if seen else 'ok')\n"
+        "sys.stdout.flush()\n"
+        "open('/tmp/mark', 'w').close(); open('/dev/shm/mark', 'w').close()\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid(); time.sleep(0.3); open('/tmp/mark', 'w').close(); os._exit(0)\n"
+    )
+    result = judge(program, [{"input": "", "output": "ok"}] * 3, limits=LIMITS)
+    assert [t.verdict for t in result.tests] == ["AC", "AC", "AC"]
