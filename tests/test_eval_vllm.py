@@ -37,8 +37,10 @@ def _eval(model: Path, out: Path, *extra: str) -> dict:
     cmd = [sys.executable, "-m", "evalkit", "eval", "--model", str(model), "--tasks", "evalkit_selftest",
            "--include-path", str(TASKS), "--preset", "greedy", "--max-tokens", "8", "--max-model-len", "1024",
            "--output", str(out), "--quiet", *extra]
-    result = subprocess.run(cmd, cwd=REPO, env=ENV, capture_output=True, text=True, timeout=1800)
-    assert result.returncode == 0, result.stderr[-3000:]
+    log = out.parent / f"{out.name}.log"
+    with open(log, "w") as fh:  # a file, not a pipe: a lingering grandchild cannot block the test
+        result = subprocess.run(cmd, cwd=REPO, env=ENV, stdout=fh, stderr=fh, timeout=1800)
+    assert result.returncode == 0, log.read_text()[-3000:]
     return json.loads((out / "manifest.json").read_text())
 
 

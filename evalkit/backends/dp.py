@@ -52,19 +52,31 @@ def _worker(spec: BackendSpec, conn) -> None:
     except BaseException:  # noqa: BLE001  (any failure goes back to the parent as text)
         conn.send(("error", traceback.format_exc()))
         return
-    while True:
-        try:
-            msg = conn.recv()
-        except EOFError:  # the parent is gone
-            return
-        if msg is None:
-            return
-        idx, chunk = msg
-        try:
-            conn.send(("done", (idx, generate(lm, chunk))))
-        except BaseException:  # noqa: BLE001  (any failure goes back to the parent as text)
-            conn.send(("error", traceback.format_exc()))
-            return
+    try:
+        while True:
+            try:
+                msg = conn.recv()
+            except EOFError:  # the parent is gone
+                return
+            if msg is None:
+                return
+            idx, chunk = msg
+            try:
+                conn.send(("done", (idx, generate(lm, chunk))))
+            except BaseException:  # noqa: BLE001  (any failure goes back to the parent as text)
+                conn.send(("error", traceback.format_exc()))
+                return
+    finally:
+        _shutdown(lm)
+
+
+def _shutdown(lm) -> None:
+    """Stop a vLLM engine's own processes: a multiprocessing child exits without atexit hooks, so
+    vLLM's usual clean-up would not run and its EngineCore/Worker processes would be orphaned."""
+    engine = getattr(getattr(lm, "model", None), "llm_engine", None)
+    core = getattr(engine, "engine_core", None)
+    if core is not None and hasattr(core, "shutdown"):
+        core.shutdown()
 
 
 class DataParallelGenerator:
