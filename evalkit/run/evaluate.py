@@ -1,0 +1,150 @@
+"""`evalkit eval` as a function: resolve settings, run lm-eval's simple_evaluate on our tasks with a
+resumable model in front of the backend, and write lm-eval's result files plus manifest.json.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from evalkit import presets
+from evalkit.backends import BackendSpec, open_generator
+from evalkit.errors import EvalkitError
+from evalkit.run import manifest as mf
+from evalkit.run.cache import GenerationStore
+from evalkit.run.front import TokenizerFront, chat_template_hash
+from evalkit.run.outputs import write_results
+from evalkit.run.resumable_lm import ResumableLM
+from evalkit.run.tasks import open_task_manager
+
+DEFAULT_CHUNK = {"vllm": 512, "hf": 32, "openai": 256}
+
+
+@dataclass
+class EvalConfig:
+    spec: BackendSpec
+    tasks: str
+    output: Path
+    preset: str = "sky-t1"
+    n: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    limit: float | None = None
+    system_prompt: str | None = None  # None: the preset's; "" disables it
+    chat_template: bool | None = None  # None: the preset's
+    include_path: list[Path] = field(default_factory=list)
+    data_dir: Path | None = None
+    chunk_size: int | None = None
+    quiet: bool = False
+
+
+def run_eval(cfg: EvalConfig) -> dict:
+    """Run (or resume) an evaluation; returns the final manifest entry of this invocation."""
+    stages: dict[str, float] = {}
+    t_start = time.perf_counter()
+    if cfg.data_dir is not None:
+        if not cfg.data_dir.is_dir():
+            raise EvalkitError(f"--data-dir {cfg.data_dir} is not a directory.")
+        os.environ["EVALKIT_DATA_DIR"] = str(cfg.data_dir.resolve())
+    if cfg.quiet:
+        logging.getLogger("lm_eval").setLevel(logging.ERROR)
+    preset = presets.load(cfg.preset)
+    overrides = {"n": cfg.n, "temperature": cfg.temperature, "top_p": cfg.top_p, "max_tokens": cfg.max_tokens}
+    system_prompt = preset.get("system_prompt") if cfg.system_prompt is None else (cfg.system_prompt or None)
+    apply_chat = bool(preset.get("apply_chat_template", True)) if cfg.chat_template is None else cfg.chat_template
+    spec = cfg.spec
+    if spec.backend == "openai" and apply_chat and not spec.chat:
+        spec = replace(spec, chat=True)  # the server applies the chat template
+
+    t0 = time.perf_counter()
+    tm = open_task_manager(lambda task: presets.resolve(preset, task, overrides), cfg.include_path, cfg.tasks)
+    names = tm.resolve_names(cfg.tasks)
+    stages["index_tasks_s"] = time.perf_counter() - t0
+
+    run_dir = cfg.output
+    run_dir.mkdir(parents=True, exist_ok=True)
+    manifest = mf.read(run_dir)
+    invocation = {"started": mf.now(), "status": "running", "command": mf.command_line(),
+                  "preset": preset, "overrides": {k: v for k, v in overrides.items() if v is not None},
+                  "backend": spec.to_dict(), "tasks": names, "limit": cfg.limit, "seed": spec.seed,
+                  "system_prompt": system_prompt, "apply_chat_template": apply_chat}
+    manifest.setdefault("invocations", []).append(invocation)
+
+    t0 = time.perf_counter()
+    front, lm_for_local = _front(spec)
+    stages["load_tokenizer_s"] = time.perf_counter() - t0
+    manifest.update({
+        "versions": mf.versions(), "git_commit": mf.git_commit(), "model": mf.model_identity(spec.model, spec.revision),
+        "dtype": spec.dtype, "backend": spec.backend, "tp": spec.tp, "dp": spec.dp, "gpus": mf.gpu_names(),
+        "chat_template_sha256": chat_template_hash(front) if apply_chat else None, "preset": preset,
+        "system_prompt": system_prompt, "seed": spec.seed, "tasks": names, "limit": cfg.limit,
+    })
+    mf.write(run_dir, manifest)
+
+    identity = {"model": spec.model, "revision": spec.revision, "dtype": spec.dtype, "seed": spec.seed}
+    store = GenerationStore(run_dir / "generations.jsonl")
+
+    def opener():
+        if lm_for_local is not None:
+            from evalkit.backends.local import LocalGenerator
+
+            return LocalGenerator(spec, lm=lm_for_local)
+        return open_generator(spec)
+
+    progress_cm = contextlib.nullcontext(None)
+    if not cfg.quiet:
+        from evalkit.run.progress import StageProgress
+
+        progress_cm = StageProgress()
+    import lm_eval
+
+    with progress_cm as progress:
+        lm = ResumableLM(store, identity, front, opener, tm.datasets,
+                         chunk_size=cfg.chunk_size or DEFAULT_CHUNK[spec.backend],
+                         seed_per_request=spec.backend in ("vllm", "openai"), progress=progress)
+        t0 = time.perf_counter()
+        try:
+            results = lm_eval.simple_evaluate(
+                model=lm, tasks=names, task_manager=tm, limit=cfg.limit, log_samples=True,
+                system_instruction=system_prompt, apply_chat_template=apply_chat,
+                random_seed=spec.seed, numpy_random_seed=spec.seed, torch_random_seed=spec.seed,
+                fewshot_random_seed=spec.seed,
+            )
+        finally:
+            lm.close()
+        t_eval = time.perf_counter() - t0
+    stages["model_load_s"] = lm.stats["model_load_s"]
+    stages["generation_s"] = lm.stats["generation_s"]
+    stages["scoring_and_lm_eval_s"] = max(t_eval - lm.stats["generation_s"] - lm.stats["model_load_s"], 0.0)
+    results["config"]["model"] = spec.model
+    results["config"]["model_args"] = {k: v for k, v in spec.to_dict().items() if v not in (None, {}, "")}
+    results["config"]["evalkit"] = {"preset": preset["name"], "task_settings": tm.applied}
+
+    t0 = time.perf_counter()
+    written = write_results(run_dir, results)
+    stages["write_s"] = time.perf_counter() - t0
+    stages["total_s"] = time.perf_counter() - t_start
+    invocation.update({"status": "complete", "finished": mf.now(), "task_settings": tm.applied,
+                       "generation": dict(lm.stats), "wall_times_s": stages, "files": written})
+    manifest["datasets"] = tm.dataset_info
+    manifest["task_settings"] = tm.applied
+    manifest["wall_times_s"] = stages
+    manifest["latest_results"] = written
+    mf.write(run_dir, manifest)
+    invocation["results"] = results["results"]
+    return invocation
+
+
+def _front(spec: BackendSpec):
+    """Tokenizer-only front for local backends (the model loads lazily); the API model itself for openai."""
+    if spec.backend == "openai":
+        from evalkit.backends.local import build_lm
+
+        lm = build_lm(spec)
+        return lm, lm
+    return TokenizerFront(spec.model, spec.revision, spec.tokenizer), None

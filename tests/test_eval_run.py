@@ -1,0 +1,117 @@
+"""`evalkit eval` end to end on a tiny random Qwen2 with the hf backend: resume after SIGKILL,
+fresh generations on a changed setting, and DP=2 equal to DP=1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from evalkit.backends import BackendSpec
+from evalkit.run.evaluate import EvalConfig, run_eval
+from tests.eval_support import TASKS, build_tiny_model
+
+REPO = Path(__file__).resolve().parents[1]
+TOTAL = 12  # 6 fixture problems x n=2
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory, qwen_tokenizer_dir):
+    return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model", qwen_tokenizer_dir)
+
+
+def _config(model: Path, out: Path, **kw) -> EvalConfig:
+    spec = BackendSpec(backend="hf", model=str(model), dp=kw.pop("dp", 1))
+    base = {"tasks": "evalkit_selftest", "preset": "greedy", "n": 2, "max_tokens": 12, "include_path": [TASKS],
+            "chunk_size": 1, "quiet": True}
+    return EvalConfig(spec=spec, output=out, **(base | kw))
+
+
+def _cli(model: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "evalkit", "eval", "--model", str(model), "--tasks", "evalkit_selftest",
+            "--backend", "hf", "--preset", "greedy", "--n", "2", "--max-tokens", "12", "--chunk-size", "1",
+            "--include-path", str(TASKS), "--output", str(out), "--quiet"]
+
+
+def _samples(run_dir: Path) -> list[dict]:
+    (path,) = sorted(run_dir.glob("samples_evalkit_selftest_*.jsonl"))
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    return [{k: r[k] for k in ("doc_id", "arguments", "resps", "filtered_resps", "contains_answer", "mean_chars")}
+            for r in rows]
+
+
+def _metrics(run_dir: Path) -> dict:
+    (path,) = sorted(run_dir.glob("results_*.json"))
+    return json.loads(path.read_text())["results"]
+
+
+def _lines(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(x) for x in path.read_text().splitlines() if x.endswith("}")]
+
+
+@pytest.fixture(scope="module")
+def reference(tiny_model, tmp_path_factory):
+    out = tmp_path_factory.mktemp("ref")
+    inv = run_eval(_config(tiny_model, out))
+    assert inv["generation"] == inv["generation"] | {"requests": TOTAL, "generated": TOTAL, "reused": 0}
+    return out
+
+
+def test_resume_after_sigkill_generates_only_the_missing(tiny_model, reference, tmp_path):
+    out = tmp_path / "run"
+    env = os.environ | {"PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(_cli(tiny_model, out), cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    store = out / "generations.jsonl"
+    deadline = time.time() + 240
+    while len(_lines(store)) < 3 and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_before = len(_lines(store))
+    assert 3 <= done_before < TOTAL, f"the kill came too late to test resume ({done_before} done)"
+    assert not list(out.glob("results_*.json"))
+
+    result = subprocess.run(_cli(tiny_model, out), cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    manifest = json.loads((out / "manifest.json").read_text())
+    gen = manifest["invocations"][-1]["generation"]
+    # the backend was asked only for what was missing, and nothing was generated twice
+    assert gen["reused"] == done_before
+    assert gen["generated"] == TOTAL - done_before
+    keys = [r["key"] for r in _lines(store)]
+    assert len(keys) == len(set(keys)) == TOTAL
+    assert manifest["invocations"][0]["status"] == "running"  # the killed one, recorded as such
+    assert _samples(out) == _samples(reference)
+    assert _metrics(out) == _metrics(reference)
+
+
+def test_changed_setting_generates_fresh_and_manifest_keeps_both(tiny_model, reference, tmp_path):
+    out = tmp_path / "run"
+    first = run_eval(_config(tiny_model, out, chunk_size=16))
+    again = run_eval(_config(tiny_model, out, chunk_size=16))
+    changed = run_eval(_config(tiny_model, out, chunk_size=16, max_tokens=5))
+    assert first["generation"]["generated"] == TOTAL
+    assert again["generation"]["generated"] == 0 and again["generation"]["reused"] == TOTAL
+    assert changed["generation"]["generated"] == TOTAL and changed["generation"]["reused"] == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    recorded = [inv["task_settings"]["evalkit_selftest"]["settings"]["max_tokens"] for inv in manifest["invocations"]]
+    assert recorded == [12, 12, 5]
+    assert len(list(out.glob("results_*.json"))) == 3
+
+
+def test_data_parallel_two_replicas_match_one(tiny_model, reference, tmp_path):
+    inv = run_eval(_config(tiny_model, tmp_path / "dp2", dp=2, chunk_size=3))
+    assert inv["generation"]["backend_calls"] == TOTAL // 3
+    assert _samples(tmp_path / "dp2") == _samples(reference)
+    assert _metrics(tmp_path / "dp2") == _metrics(reference)
+    manifest = json.loads((tmp_path / "dp2" / "manifest.json").read_text())
+    assert manifest["dp"] == 2

@@ -1,0 +1,50 @@
+"""`evalkit score` re-grades saved samples with the current checker and reports what changed."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from evalkit.cli import app
+from tasks.math.utils import load_math500
+
+
+def _row(doc_id: int, doc: dict, outputs: list[str], old_correct: list[bool]) -> dict:
+    old = [json.dumps({"extracted": None, "correct": c, "verdict": c, "reason": "old", "chars": 1, "tokens": None})
+           for c in old_correct]
+    return {"doc_id": doc_id, "doc": doc, "target": doc["answer"], "arguments": [["prompt", {"max_gen_toks": 8}]],
+            "resps": [outputs], "filtered_resps": [old], "filter": "score",
+            "avg@n": sum(old_correct) / len(old_correct)}
+
+
+def test_score_regrades_a_samples_file_and_reports_flips(tmp_path):
+    docs = load_math500(None)["test"]
+    d0, d1 = dict(docs[0]), dict(docs[1])
+    rows = [
+        # an old checker said "wrong" to a right answer: the current one must flip it
+        _row(0, d0, [f"so \\boxed{{{d0['answer']}}}", "no answer here"], [False, False]),
+        _row(1, d1, ["\\boxed{12345}"], [False]),
+    ]
+    path = tmp_path / "samples_evalkit_math500_2026-01-01T00-00-00.000000.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "results_2026-01-01T00-00-00.000000.json").write_text(
+        json.dumps({"results": {"evalkit_math500": {"avg@n,score": 0.0}}}))
+
+    result = CliRunner().invoke(app, ["score", str(tmp_path), "--workers", "1"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    (summary_path,) = tmp_path.glob("rescore_*.json")
+    summary = json.loads(summary_path.read_text())["tasks"]["evalkit_math500"]
+    assert summary["samples"] == 3 and summary["samples_flipped"] == 1 and summary["documents_changed"] == 1
+    assert summary["metrics"]["avg@n,score"] == {"old": 0.0, "new": 0.25, "delta": 0.25}
+    new_rows = [json.loads(x) for x in (tmp_path / summary["samples_file"]).read_text().splitlines()]
+    assert [r["avg@n"] for r in new_rows] == [0.5, 0.0]
+    assert path.read_text() == "".join(json.dumps(r) + "\n" for r in rows)  # the old file is untouched
+
+
+def test_score_rejects_what_is_not_a_samples_file(tmp_path):
+    bad = tmp_path / "notes.jsonl"
+    bad.write_text("{}\n")
+    result = CliRunner().invoke(app, ["score", str(bad)])
+    assert result.exit_code != 0
+    assert "not an lm-eval samples file" in str(result.exception or result.output)
