@@ -12,6 +12,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from evalkit import __version__, commands
 from evalkit.errors import EvalkitError
@@ -47,5 +48,5 @@ def main() -> None:
     try:
         app()
     except EvalkitError as err:
-        Console(stderr=True).print(f"[bold red]error:[/] {err}", highlight=False)
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(str(err))}", highlight=False)
         sys.exit(2)

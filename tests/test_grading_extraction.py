@@ -39,6 +39,11 @@ CASES = [
     # no answer at all, or cut off mid-sentence after long reasoning: never guessed
     ("Some text without an answer",                                None),
     (LONG_REASONING + "In this case we",                           None),
+    (LONG_REASONING + "divide by 4 to get 4x = 28",                None),   # cut off after a number
+    (LONG_REASONING + "the partial sum is $S_3 = 14$",             None),   # ... after inline math
+    (LONG_REASONING + "consider the case (n = 7)",                 None),   # ... after a parenthesis
+    (LONG_REASONING + "So the answer is $14$.",                    "14"),   # a finished last sentence
+    (LONG_REASONING + r"Therefore \[ x = 5 \]",                  "5"),    # a closed display formula
     ("",                                                           None),
 ]
 # fmt: on

@@ -207,13 +207,19 @@ def extract_answer(output: str | None) -> str | None:
     return _trailing(text)
 
 
+# How a long response that did finish ends: a sentence end (possibly inside or after closing math or
+# emphasis) or a closed display formula.
+_LONG_FINISHED = re.compile(r"[.!?。！？][\s$*)\]]*$|\\\]\s*$|\$\$\s*$")
+
+
 def _trailing(text: str) -> str | None:
     body = _BOILERPLATE.sub("", text.rstrip())
     body = _BOILERPLATE.sub("", body).rstrip()
     if not body:
         return None
-    finished = bool(re.search(r"[.!?。！？$)\]*]\s*$|\\\]\s*$|\d\s*$", body))
-    if len(body) > LONG_OUTPUT and not finished:
+    if len(body) > LONG_OUTPUT and not _LONG_FINISHED.search(body):
+        # A long response that stops mid-sentence was cut off: a trailing "4x = 28" or "$S_3 = 14$"
+        # is a stray number from the reasoning, not an answer.
         return None
     # The last display/inline formula, if the response ends with one.
     sentences = [s for s in _SENTENCE_END.split(body) if s and s.strip()]

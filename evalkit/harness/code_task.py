@@ -9,6 +9,7 @@ the extraction-failure rate, and pass@1 per difficulty.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from typing import Any
 
@@ -49,13 +50,21 @@ def load_livecodebench(release: str = "release_v1", data_dir: str | None = None,
     problems = bench.load(data_dir)
     if not problems:
         raise EvalkitError(f"LiveCodeBench {release}: no problem matches the date/platform/difficulty filters.")
+    public_only = sum(not p.metadata.get("has_private_tests", True) for p in problems)
+    if public_only:
+        # Loud, because the score is not comparable with official LiveCodeBench figures.
+        logging.getLogger("evalkit").warning(
+            "LiveCodeBench %s: %d of %d problems have no private tests in this copy (no `private_test_cases` "
+            "column); they are judged on public tests only, which scores higher than official LCB.",
+            release, public_only, len(problems))
     return datasets.DatasetDict({"test": datasets.Dataset.from_list([_row(p) for p in problems])})
 
 
 def _row(p: CodeProblem) -> dict[str, Any]:
     return {"id": p.id, "title": p.title, "question": p.question, "platform": p.platform,
             "contest_date": p.contest_date, "difficulty": p.difficulty, "starter_code": p.starter_code,
-            "fn_name": p.fn_name or "", "tests": json.dumps(p.tests)}
+            "fn_name": p.fn_name or "", "tests": json.dumps(p.tests),
+            "has_private_tests": bool(p.metadata.get("has_private_tests", True))}
 
 
 def doc_to_text_lcb(doc: dict) -> str:

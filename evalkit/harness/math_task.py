@@ -20,6 +20,8 @@ from evalkit.harness.output_tokens import count_tokens
 BOXED_FIRST = "Return your final response within \\boxed{{}}. {question}"
 BOXED_AFTER = "{question}\nReturn your final response within \\boxed{{}}"
 
+_GOLD_KEY = "\x00gold"  # a vote key no extracted answer can collide with
+
 GRADE_TIMEOUT_ENV = "EVALKIT_GRADE_TIMEOUT"
 GRADE_WORKERS_ENV = "EVALKIT_GRADE_WORKERS"
 
@@ -106,7 +108,12 @@ def process_results(doc: dict, results: list[Any]) -> dict[str, float]:
     """Per-document metrics over all n samples (lm-eval averages them over documents)."""
     samples = [json.loads(s) for s in results[0]]
     correct = [s["correct"] for s in samples]
-    keys = [grading.answer_key(s["extracted"]) if s["extracted"] is not None else None for s in samples]
+    # Every correct sample equals the gold, so they vote together even when spelled differently
+    # ("x=3" and "3"); wrong answers are grouped by their canonical key.
+    keys = [
+        _GOLD_KEY if s["correct"] else (grading.answer_key(s["extracted"]) if s["extracted"] is not None else None)
+        for s in samples
+    ]
     out = metrics.problem_metrics(keys, correct)
     out["mean_output_chars"] = sum(s["chars"] for s in samples) / len(samples)
     if all(s["tokens"] is not None for s in samples):
