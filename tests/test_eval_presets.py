@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -11,6 +15,8 @@ from evalkit import presets
 from evalkit.cli import app
 from evalkit.errors import EvalkitError
 from evalkit.run.cache import GenerationStore, request_key
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
@@ -83,3 +89,18 @@ def test_store_drops_a_half_written_line(tmp_path):
     store.append([{"key": "c", "output": "z"}])
     lines = [json.loads(x) for x in path.read_text().splitlines()]
     assert [r["key"] for r in lines] == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "flag"),
+    [([], "--model"), (["--top-p", "0"], "--top-p")],
+)
+def test_bad_model_or_flag_is_one_sentence_and_creates_no_run_dir(tmp_path, extra, flag):
+    env = os.environ | {"PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-m", "evalkit", "eval", "--model", "/nonexistent", "--tasks",
+                             "evalkit_amc23", "--quiet", *extra], check=False, cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert flag in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not (tmp_path / "runs").exists()

@@ -115,3 +115,34 @@ def test_data_parallel_two_replicas_match_one(tiny_model, reference, tmp_path):
     assert _metrics(tmp_path / "dp2") == _metrics(reference)
     manifest = json.loads((tmp_path / "dp2" / "manifest.json").read_text())
     assert manifest["dp"] == 2
+
+
+def _amc23_results(run_dir: Path, rescored: bool = False) -> dict:
+    """The evalkit_amc23 metrics of the newest results file written by `eval` (or by `score`)."""
+    files = [json.loads(p.read_text()) for p in sorted(run_dir.glob("results_*.json"))]
+    return [f for f in files if bool(f.get("rescored")) == rescored][-1]["results"]["evalkit_amc23"]
+
+
+def test_weights_retrained_in_place_are_generated_afresh_and_tokens_counted(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from evalkit.cli import app
+    from evalkit.tiny_model import build_tiny_qwen2
+
+    model, out = build_tiny_qwen2(tmp_path / "model", seed=0), tmp_path / "run"
+    spec = BackendSpec(backend="hf", model=str(model))
+    cfg = EvalConfig(spec=spec, output=out, tasks="evalkit_amc23", preset="greedy", max_tokens=8, limit=2, quiet=True)
+    first = run_eval(cfg)
+    assert first["generation"]["generated"] == 2
+    assert "mean_output_tokens,score" in _amc23_results(out)  # counted with the run's tokenizer
+    resumed = run_eval(cfg)
+    assert resumed["generation"]["generated"] == 0 and resumed["generation"]["reused"] == 2
+
+    build_tiny_qwen2(model, seed=1)  # same path, different weights
+    again = run_eval(cfg)
+    assert again["generation"]["generated"] == 2 and again["generation"]["reused"] == 0
+
+    monkeypatch.delenv("EVALKIT_TOKENIZER", raising=False)  # score must find the tokenizer from the run
+    result = CliRunner().invoke(app, ["score", str(out), "--workers", "1", "--quiet"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "mean_output_tokens,score" in _amc23_results(out, rescored=True)

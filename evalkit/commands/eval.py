@@ -74,6 +74,8 @@ def eval_command(
         raise EvalkitError(f"unknown --dtype {dtype!r}; choose auto, bfloat16, float16 or float32.")
     if backend != "vllm" and tp > 1:
         raise EvalkitError("--tp applies to --backend vllm only.")
+    if top_p is not None and not 0 < top_p <= 1:
+        raise EvalkitError(f"--top-p must be in (0, 1], got {top_p}.")
     if limit is not None and limit <= 0:
         raise EvalkitError("--limit must be positive.")
     if output is None:

@@ -32,8 +32,9 @@ def score_command(
     from lm_eval.tasks import TaskManager
 
     from evalkit.errors import EvalkitError
+    from evalkit.harness.output_tokens import TOKENIZER_ENV
     from evalkit.run.outputs import atomic_write, timestamp
-    from evalkit.run.rescore import find_samples, old_results, rescore_task
+    from evalkit.run.rescore import find_samples, old_results, rescore_task, run_tokenizer
     from evalkit.run.tasks import include_paths
 
     if workers:
@@ -48,6 +49,8 @@ def score_command(
         tm = TaskManager(include_path=paths, include_defaults=True)
     console = Console(stderr=True, quiet=quiet)
     out_dir = target if target.is_dir() else target.parent
+    if not os.environ.get(TOKENIZER_ENV) and (tokenizer := run_tokenizer(out_dir)):
+        os.environ[TOKENIZER_ENV] = tokenizer  # token counts (mean_output_tokens) with the run's tokenizer
     stamp = timestamp()
     summary, results = {"source": str(target), "tasks": {}}, {"results": {}, "rescored_from": {}}
     for file_task, path in files.items():

@@ -17,6 +17,7 @@ from evalkit.errors import EvalkitError
 from evalkit.run import manifest as mf
 from evalkit.run.cache import GenerationStore
 from evalkit.run.front import TokenizerFront, chat_template_hash
+from evalkit.run.identity import generation_identity
 from evalkit.run.outputs import write_results
 from evalkit.run.resumable_lm import ResumableLM
 from evalkit.run.tasks import open_task_manager
@@ -64,9 +65,15 @@ def run_eval(cfg: EvalConfig) -> dict:
     t0 = time.perf_counter()
     tm = open_task_manager(lambda task: presets.resolve(preset, task, overrides), cfg.include_path, cfg.tasks)
     names = tm.resolve_names(cfg.tasks)
+    for name in names:  # bad --n/--temperature/--top-p/--max-tokens fail here, before anything loads
+        presets.resolve(preset, name, overrides)
     stages["index_tasks_s"] = time.perf_counter() - t0
 
-    run_dir = cfg.output
+    t0 = time.perf_counter()
+    front, lm_for_local = _front(spec)
+    stages["load_tokenizer_s"] = time.perf_counter() - t0
+
+    run_dir = cfg.output  # created only once the settings and the tokenizer are known to be good
     run_dir.mkdir(parents=True, exist_ok=True)
     manifest = mf.read(run_dir)
     invocation = {"started": mf.now(), "status": "running", "command": mf.command_line(),
@@ -75,18 +82,17 @@ def run_eval(cfg: EvalConfig) -> dict:
                   "system_prompt": system_prompt, "apply_chat_template": apply_chat}
     manifest.setdefault("invocations", []).append(invocation)
 
-    t0 = time.perf_counter()
-    front, lm_for_local = _front(spec)
-    stages["load_tokenizer_s"] = time.perf_counter() - t0
+    identity = generation_identity(spec)
     manifest.update({
-        "versions": mf.versions(), "git_commit": mf.git_commit(), "model": mf.model_identity(spec.model, spec.revision),
+        "versions": mf.versions(), "git_commit": mf.git_commit(),
+        "model": mf.model_identity(spec.model, spec.revision) | ({"sha256": identity["model_sha256"]}
+                                                                 if "model_sha256" in identity else {}),
         "dtype": spec.dtype, "backend": spec.backend, "tp": spec.tp, "dp": spec.dp, "gpus": mf.gpu_names(),
         "chat_template_sha256": chat_template_hash(front) if apply_chat else None, "preset": preset,
         "system_prompt": system_prompt, "seed": spec.seed, "tasks": names, "limit": cfg.limit,
     })
     mf.write(run_dir, manifest)
 
-    identity = {"model": spec.model, "revision": spec.revision, "dtype": spec.dtype, "seed": spec.seed}
     store = GenerationStore(run_dir / "generations.jsonl")
 
     def opener():
@@ -94,7 +100,10 @@ def run_eval(cfg: EvalConfig) -> dict:
             from evalkit.backends.local import LocalGenerator
 
             return LocalGenerator(spec, lm=lm_for_local)
-        return open_generator(spec)
+        try:
+            return open_generator(spec)
+        except OSError as err:  # missing or unreadable weights: the user's --model, not a crash
+            raise EvalkitError(f"--model {spec.model}: cannot load the model ({_first_line(err)}).") from None
 
     progress_cm = contextlib.nullcontext(None)
     if not cfg.quiet:
@@ -141,10 +150,31 @@ def run_eval(cfg: EvalConfig) -> dict:
 
 
 def _front(spec: BackendSpec):
-    """Tokenizer-only front for local backends (the model loads lazily); the API model itself for openai."""
-    if spec.backend == "openai":
-        from evalkit.backends.local import build_lm
+    """Tokenizer-only front for local backends (the model loads lazily); the API model itself for openai.
 
-        lm = build_lm(spec)
-        return lm, lm
-    return TokenizerFront(spec.model, spec.revision, spec.tokenizer), None
+    A tokenizer that cannot load is the user's --model/--tokenizer, so it becomes one sentence.
+    """
+    try:
+        if spec.backend == "openai":
+            from evalkit.backends.local import build_lm
+
+            lm = build_lm(spec)
+            return lm, lm
+        return TokenizerFront(spec.model, spec.revision, spec.tokenizer), None
+    except (OSError, ValueError) as err:
+        flag, name = ("--tokenizer", spec.tokenizer) if spec.tokenizer else ("--model", spec.model)
+        path = Path(name).expanduser()
+        if path.is_dir():
+            why = "the directory has no loadable tokenizer files"
+        elif name.startswith(("/", ".", "~")) or path.exists():
+            why = "no such directory"
+        else:
+            why = f"not a local directory, and the Hub says: {_first_line(err)}"
+        raise EvalkitError(f"{flag} {name}: cannot load its tokenizer ({why}); give a model directory or Hub id "
+                           "with tokenizer files, or pass --tokenizer.") from None
+
+
+def _first_line(err: Exception) -> str:
+    """The first sentence of an exception message, for embedding in our one-sentence errors."""
+    text = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    return text.split(". ")[0].rstrip(".: ")

@@ -125,3 +125,32 @@ def old_results(path: Path, task: str) -> dict[str, float]:
     data = json.loads(candidate.read_text())
     return {k: v for k, v in data.get("results", {}).get(task, {}).items()
             if isinstance(v, (int, float)) and "stderr" not in k}
+
+
+def run_tokenizer(run_dir: Path) -> str | None:
+    """The tokenizer of the model a run evaluated (manifest.json, else lm-eval's results config), when
+    it loads here; `evalkit score` hands it to the token-counting filters, which have no model to ask."""
+    from evalkit.harness.output_tokens import _load
+
+    name = None
+    manifest = run_dir / "manifest.json"
+    if manifest.is_file():
+        data = json.loads(manifest.read_text())
+        backend = ((data.get("invocations") or [{}])[-1]).get("backend") or {}
+        model = data.get("model") or {}
+        name = backend.get("tokenizer") or model.get("local_path") or model.get("id")
+    else:
+        for path in sorted(run_dir.glob("results_*.json"), reverse=True):
+            args = (json.loads(path.read_text()).get("config") or {}).get("model_args")
+            if isinstance(args, str):  # lm_eval's "pretrained=...,tokenizer=..."
+                args = dict(kv.split("=", 1) for kv in args.split(",") if "=" in kv)
+            if isinstance(args, dict):
+                name = args.get("tokenizer") or args.get("pretrained") or args.get("model")
+                break
+    if not name:
+        return None
+    try:
+        _load(str(name))
+    except (OSError, ValueError):
+        return None
+    return str(name)

@@ -48,6 +48,11 @@ class ResumableLM(LM):
         return self.front.apply_chat_template(chat_history, add_generation_prompt=add_generation_prompt)
 
     @property
+    def tokenizer(self):
+        """The front-end tokenizer, so filters that count output tokens (harness.output_tokens) find it."""
+        return getattr(self.front, "tokenizer", None)
+
+    @property
     def tokenizer_name(self) -> str:
         return self.front.tokenizer_name
 
@@ -122,7 +127,7 @@ class ResumableLM(LM):
         self.stats["generation_s"] += time.perf_counter() - t0
 
     def _count_tokens(self, text: str) -> int:
-        tokenizer = getattr(self.front, "tokenizer", None)
+        tokenizer = self.tokenizer
         if tokenizer is not None and hasattr(tokenizer, "encode"):
             return len(tokenizer.encode(text, add_special_tokens=False))
         return len(text.split())  # no tokenizer at hand: words, as a rough figure
