@@ -99,15 +99,52 @@ def _find_results(root: Path) -> Path:
     return found[-1]  # lm-eval date ids are ISO timestamps: the last one sorts last
 
 
+# Keys whose values differ on every run (timestamps, paths, invocation history): never settings or identity.
+_VOLATILE = re.compile(r"(time|date|output|path|host|duration|config_source|_dir$|^invocations$|^latest_results$"
+                       r"|^local_file$|^files$)", re.IGNORECASE)
+# What identifies a dataset's content in an evalkit manifest (`datasets.<task>`): never where it was read from.
+_DATASET_FINGERPRINTS = ("docs", "docs_sha256", "local_sha256", "files_sha256", "hub", "hub_subset", "hub_revision",
+                         "dataset_name", "revision", "test_split")
+
+
 def _flatten(prefix: str, value: Any, out: dict[str, str]) -> None:
+    """Nested dicts become dotted keys; volatile keys are dropped at every level."""
     if isinstance(value, dict):
         for key in sorted(value):
-            _flatten(f"{prefix}.{key}" if prefix else str(key), value[key], out)
+            if not _VOLATILE.search(str(key)):
+                _flatten(f"{prefix}.{key}" if prefix else str(key), value[key], out)
     else:
         out[prefix] = json.dumps(value, sort_keys=True, ensure_ascii=False) if not isinstance(value, str) else value
 
 
-_VOLATILE = re.compile(r"(time|date|output|path|host|duration|config_source|_dir$)", re.IGNORECASE)  # differ on every run
+def _dataset_fingerprints(info: Any) -> Any:
+    """A manifest `datasets.<task>` entry reduced to content fingerprints (file hashes, not file paths)."""
+    if not isinstance(info, dict):
+        return info
+    kept = {k: info[k] for k in _DATASET_FINGERPRINTS if info.get(k) is not None}
+    if isinstance(info.get("files"), dict):
+        kept["files_sha256"] = sorted(str(v) for v in info["files"].values())
+    return kept
+
+
+def _manifest_model(manifest: dict[str, Any]) -> tuple[str, str]:
+    """(model id, revision) from a manifest: `evalkit eval` writes a dict {id, revision, resolved_revision, ...},
+    imported runs a plain string."""
+    model = manifest.get("model")
+    if isinstance(model, dict):
+        revision = model.get("resolved_revision") or model.get("revision") or manifest.get("model_revision")
+        return str(model.get("id") or ""), str(revision or "")
+    return str(model or ""), str(manifest.get("model_revision") or "")
+
+
+def _preset_name(manifest: dict[str, Any], config: dict[str, Any]) -> str:
+    """`evalkit eval` stores the whole resolved preset; older or imported manifests only its name."""
+    preset = manifest.get("preset")
+    if isinstance(preset, dict):
+        preset = preset.get("name")
+    if not preset and isinstance(config.get("evalkit"), dict):
+        preset = config["evalkit"].get("preset")
+    return str(preset or "")
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -255,7 +292,7 @@ def _task_settings(name: str, results: dict[str, Any], problems: list[ProblemRes
     settings["repeats"] = str(cfg.get("repeats", 1))
     settings["num_fewshot"] = str(cfg.get("num_fewshot", 0))
     settings["prompt hash"] = sha256_text("".join(p.prompt_hash for p in problems))[:12]
-    _flatten("metadata", {k: v for k, v in (cfg.get("metadata") or {}).items() if not _VOLATILE.search(k)}, settings)
+    _flatten("metadata", cfg.get("metadata") or {}, settings)
     return settings, identity
 
 
@@ -277,9 +314,10 @@ def load_run(path: str | Path, label: str | None = None) -> Run:
 
     config = results.get("config") or {}
     margs = _model_args(config)
-    model = str(manifest.get("model") or results.get("model_name") or margs.get("pretrained") or config.get("model", "?"))
-    revision = str(manifest.get("model_revision") or margs.get("revision") or config.get("model_revision") or "")
-    preset = str(manifest.get("preset") or "")
+    manifest_model, manifest_revision = _manifest_model(manifest)
+    model = manifest_model or str(results.get("model_name") or margs.get("pretrained") or config.get("model", "?"))
+    revision = manifest_revision or str(margs.get("revision") or config.get("model_revision") or "")
+    preset = _preset_name(manifest, config)
     settings: dict[str, str] = {"model": model, "model revision": revision, "preset": preset}
     for key in ("gen_kwargs", "limit"):
         if config.get(key) not in (None, "", {}):
@@ -287,7 +325,10 @@ def load_run(path: str | Path, label: str | None = None) -> Run:
     for key in ("chat_template_sha", "system_instruction_sha", "lm_eval_version"):
         if results.get(key):
             settings[key.replace("_sha", " hash")] = str(results[key])
-    _flatten("manifest", {k: v for k, v in manifest.items() if not _VOLATILE.search(k) and k not in ("model", "preset")}, settings)
+    described = {k: v for k, v in manifest.items() if k not in ("model", "model_revision", "preset")}
+    if isinstance(described.get("datasets"), dict):
+        described["datasets"] = {task: _dataset_fingerprints(info) for task, info in described["datasets"].items()}
+    _flatten("manifest", described, settings)
 
     tasks: dict[str, TaskResult] = {}
     for task in sorted(results.get("configs") or results.get("results") or {}):

@@ -57,3 +57,27 @@ def make_run(out: Path, docs: list[dict], correct: list[list[bool]], task: str =
     if manifest is not None:
         (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return out
+
+
+def evalkit_manifest(out: Path, model: str, revision: str | None = None, preset: str = "sky-t1",
+                     task: str = "evalkit_math500", data_root: str = "/data", stamp: str = "2025-01-01T00:00:00+00:00",
+                     **extra) -> dict:
+    """Write `out/manifest.json` with the keys `evalkit eval` writes, built by evalkit's own manifest code:
+    the model identity dict, the whole resolved preset, dataset facts with an absolute local path,
+    the invocation history and the latest results (the last three differ between identical runs)."""
+    from evalkit import presets
+    from evalkit.run import manifest as mf
+
+    manifest = {
+        "invocations": [{"started": stamp, "status": "complete", "command": mf.command_line(), "tasks": [task],
+                         "generation": {"generated": 6}, "finished": stamp}],
+        "versions": mf.versions(), "model": mf.model_identity(model, revision), "preset": presets.load(preset),
+        "seed": 1234, "tasks": [task], "limit": None,
+        "datasets": {task: {"benchmark": task.removeprefix("evalkit_"), "hub": "HuggingFaceH4/MATH-500",
+                            "hub_revision": "main", "local_file": f"{data_root}/math500/test.jsonl",
+                            "local_sha256": "ab" * 32, "docs": 6, "docs_sha256": "cd" * 32}},
+        "latest_results": {"results": f"results_{stamp}.json"},
+        "wall_times_s": {"total_s": 1.0},
+    } | extra
+    mf.write(out, manifest)
+    return manifest

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from lmeval_fixture import make_run, problems
+from lmeval_fixture import evalkit_manifest, make_run, problems
 
 from evalkit.compare import compare
 from evalkit.errors import EvalkitError
@@ -31,8 +31,8 @@ B = [[True], [True], [True], [False], [True], [True], [True], [True], [True], [F
 @pytest.fixture
 def plain_and_evalkit(tmp_path):
     plain = make_run(tmp_path / "plain", DOCS, A, extra_filter=True, repr_verdicts=True)
-    evalkit_run = make_run(tmp_path / "ours", DOCS, B, model="org/model-b",
-                           manifest={"preset": "sky-t1", "model": "org/model-b", "versions": {"evalkit": "0.1.0"}})
+    evalkit_run = make_run(tmp_path / "ours", DOCS, B, model="org/model-b")
+    evalkit_manifest(evalkit_run, "org/model-b", revision="rev-b")
     return plain, evalkit_run
 
 
@@ -45,6 +45,7 @@ def test_reader_sees_lm_eval_layout(plain_and_evalkit):
     assert task.problems[0].correct == [True] and task.problems[0].tokens == [100]
     assert load_run(ours).tasks["evalkit_math500"].problems[1].tokens == [107]  # JSON-string verdicts
     assert load_run(ours).preset == "sky-t1" and run.preset == ""
+    assert (load_run(ours).model, load_run(ours).model_revision) == ("org/model-b", "rev-b")
 
 
 def test_plain_lm_eval_and_evalkit_run_compare(plain_and_evalkit):
@@ -116,6 +117,39 @@ def test_dataset_revision_in_manifest_is_checked(tmp_path):
     with pytest.raises(EvalkitError, match="dataset_revisions.math500 differs"):
         compare([load_run(old), load_run(new)])
     assert compare([load_run(old), load_run(new)], force=True).warnings
+
+
+def test_identical_evalkit_runs_with_different_data_dirs_compare(tmp_path):
+    runs = []
+    for name, root, stamp in (("a", "/data1", "2025-01-01T00:00:00+00:00"), ("b", "/data2", "2025-02-02T00:00:00+00:00")):
+        runs.append(make_run(tmp_path / name, DOCS, A, model="org/m"))
+        evalkit_manifest(runs[-1], "org/m", data_root=root, stamp=stamp)
+    report = compare([load_run(r) for r in runs])
+    assert report.settings_diff == [] and not report.warnings
+    assert load_run(runs[0]).tasks["evalkit_math500"].identity["datasets.evalkit_math500.docs_sha256"] == "cd" * 32
+
+
+def test_different_dataset_content_in_manifest_is_refused(tmp_path):
+    old = make_run(tmp_path / "old", DOCS, A)
+    new = make_run(tmp_path / "new", DOCS, A)
+    evalkit_manifest(old, "org/m")
+    manifest = evalkit_manifest(new, "org/m")
+    manifest["datasets"]["evalkit_math500"]["local_sha256"] = "ef" * 32
+    (new / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(EvalkitError, match="local_sha256 differs"):
+        compare([load_run(old), load_run(new)])
+
+
+@pytest.mark.parametrize("flags", [["--format", "json", "-o", "{tmp}/missing/dir/x.json"],
+                                   ["--format", "json", "-o", "{tmp}"],
+                                   ["--plot", "{tmp}/missing/dir/p.png"]])
+def test_bad_output_paths_fail_before_any_work(plain_and_evalkit, tmp_path, flags):
+    plain, ours = plain_and_evalkit
+    before = sorted(tmp_path.iterdir())
+    result = cli("compare", str(plain), str(ours), *[f.replace("{tmp}", str(tmp_path)) for f in flags])
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert ("--plot" if "--plot" in flags else "--output") in result.stderr and result.stdout == ""
+    assert sorted(tmp_path.iterdir()) == before  # no stray temp file
 
 
 def test_settings_diff_lists_sampling_differences(tmp_path):

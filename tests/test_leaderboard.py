@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from lmeval_fixture import make_run, problems
+from lmeval_fixture import evalkit_manifest, make_run, problems
 from typer.testing import CliRunner
 
 from evalkit.cli import app
@@ -32,8 +32,9 @@ def board(tmp_path):
 @pytest.fixture
 def run_dir(tmp_path):
     correct = [[i % 3 != 0, i % 2 == 0] for i in range(15)]
-    return make_run(tmp_path / "run", problems(15), correct, model="NovaSky-AI/Sky-T1-32B-Preview",
-                    manifest={"preset": "sky-t1", "model": "NovaSky-AI/Sky-T1-32B-Preview", "model_revision": "abc123"})
+    run = make_run(tmp_path / "run", problems(15), correct, model="NovaSky-AI/Sky-T1-32B-Preview")
+    evalkit_manifest(run, "NovaSky-AI/Sky-T1-32B-Preview", revision="abc123", preset="sky-t1")
+    return run
 
 
 def test_add_writes_a_valid_record_with_hashes(board, run_dir):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import typer
@@ -13,6 +12,7 @@ from evalkit import stats
 from evalkit.compare import compare as build_report
 from evalkit.compare import render
 from evalkit.errors import EvalkitError
+from evalkit.run.outputs import atomic_write
 from evalkit.runs import load_run
 
 FORMATS = ("table", "markdown", "json")
@@ -26,6 +26,18 @@ def _split(values: list[str] | None) -> list[str] | None:
     if not values:
         return None
     return [t for v in values for t in v.split(",") if t.strip()]
+
+
+def _check_output(flag: str, path: Path, suffix: str | None = None) -> None:
+    """Refuse an unusable output path before any work is done (not after printing the whole table)."""
+    if suffix and path.suffix.lower() != suffix:
+        raise EvalkitError(f"{flag} {path}: the file name must end in {suffix}.")
+    if path.is_dir():
+        raise EvalkitError(f"{flag} {path} is a directory; give a file name.")
+    if not path.parent.is_dir():
+        raise EvalkitError(f"{flag} {path}: folder {path.parent} does not exist.")
+    if not os.access(path.parent, os.W_OK):
+        raise EvalkitError(f"{flag} {path}: folder {path.parent} is not writable.")
 
 
 def compare(
@@ -49,6 +61,10 @@ def compare(
         raise EvalkitError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}.")
     if output is not None and fmt == "table":
         raise EvalkitError("--output needs --format markdown or json.")
+    if output is not None:
+        _check_output("--output", output)
+    if plot is not None:
+        _check_output("--plot", plot, suffix=".png")
     loaded = [load_run(path) for path in runs]
     report = build_report(loaded, _split(tasks), force=force, iters=iters, seed=seed)
     if fmt == "table":
@@ -58,10 +74,7 @@ def compare(
         if output is None:
             print(text, end="")
         else:
-            fd, tmp = tempfile.mkstemp(dir=output.parent if str(output.parent) else ".", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, output)
+            atomic_write(output, text)
     if plot is not None:
         from evalkit.compare.plot import write_plots
 

@@ -33,13 +33,13 @@ def score_command(
 
     from evalkit.errors import EvalkitError
     from evalkit.harness.output_tokens import TOKENIZER_ENV
+    from evalkit.run import rescore as rs
     from evalkit.run.outputs import atomic_write, timestamp
-    from evalkit.run.rescore import find_samples, old_results, rescore_task, run_tokenizer
     from evalkit.run.tasks import include_paths
 
     if workers:
         os.environ["EVALKIT_GRADE_WORKERS"] = str(workers)
-    files = find_samples(target)
+    files = rs.find_samples(target)
     if task and len(files) > 1:
         raise EvalkitError("--task needs a single samples file, not a directory with several tasks.")
     paths = include_paths(list(include_path))
@@ -49,7 +49,7 @@ def score_command(
         tm = TaskManager(include_path=paths, include_defaults=True)
     console = Console(stderr=True, quiet=quiet)
     out_dir = target if target.is_dir() else target.parent
-    if not os.environ.get(TOKENIZER_ENV) and (tokenizer := run_tokenizer(out_dir)):
+    if not os.environ.get(TOKENIZER_ENV) and (tokenizer := rs.run_tokenizer(out_dir)):
         os.environ[TOKENIZER_ENV] = tokenizer  # token counts (mean_output_tokens) with the run's tokenizer
     stamp = timestamp()
     summary, results = {"source": str(target), "tasks": {}}, {"results": {}, "rescored_from": {}}
@@ -59,12 +59,13 @@ def score_command(
             raise EvalkitError(f"{path}: task {name!r} is not known to lm-eval or tasks/; pass --task or --include-path.")
         task_obj = tm.load([name])["tasks"][name]
         with console.status(f"grading {path.name}"):
-            res = rescore_task(task_obj, name, path)
-        res.old_metrics = old_results(path, file_task)
+            res = rs.rescore_task(task_obj, name, path)
+        res.old_metrics = rs.old_results(path, file_task)
         out_path = out_dir / f"samples_{file_task}_{stamp}.jsonl"
         atomic_write(out_path, "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in res.rows))
         results["results"][file_task] = {"alias": file_task, **res.new_metrics}
         results["rescored_from"][file_task] = path.name
+        rs.carry_run_description(results, rs.source_results(path), file_task)
         deltas = {k: {"old": res.old_metrics.get(k), "new": v,
                       "delta": (v - res.old_metrics[k]) if isinstance(res.old_metrics.get(k), (int, float)) else None}
                   for k, v in res.new_metrics.items()}

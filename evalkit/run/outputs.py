@@ -16,12 +16,17 @@ def timestamp() -> str:
 
 
 def atomic_write(path: Path, text: str) -> None:
+    """Temp file beside `path`, renamed over it: readers never see half a file, and a failure leaves no temp."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def write_results(run_dir: Path, results: dict, stamp: str | None = None, prefix: str = "results") -> dict:

@@ -116,14 +116,22 @@ def _verdict(sample) -> object:
     return sample
 
 
-def old_results(path: Path, task: str) -> dict[str, float]:
-    """The task's metrics from the results_*.json written with these samples, when there is one."""
+def source_results(path: Path) -> dict:
+    """The whole results_*.json written with these samples ({} when there is none)."""
     m = SAMPLES_RE.match(path.name)
     candidate = path.parent / f"results_{m['ts']}.json" if m else None
     if candidate is None or not candidate.is_file():
         return {}
-    data = json.loads(candidate.read_text())
-    return {k: v for k, v in data.get("results", {}).get(task, {}).items()
+    try:
+        data = json.loads(candidate.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise EvalkitError(f"cannot read {candidate}: {err}.") from None
+    return data if isinstance(data, dict) else {}
+
+
+def old_results(path: Path, task: str) -> dict[str, float]:
+    """The task's metrics from the results_*.json written with these samples, when there is one."""
+    return {k: v for k, v in source_results(path).get("results", {}).get(task, {}).items()
             if isinstance(v, (int, float)) and "stderr" not in k}
 
 
@@ -154,3 +162,23 @@ def run_tokenizer(run_dir: Path) -> str | None:
     except (OSError, ValueError):
         return None
     return str(name)
+
+
+# Per-task keys of lm-eval's results that describe how the run was made, not what it scored.
+PER_TASK_KEYS = ("configs", "versions", "n-shot", "n-samples", "higher_is_better")
+# Run-wide keys of the same kind (model config, chat template, versions).
+RUN_KEYS = ("config", "model_name", "model_name_sanitized", "model_source", "chat_template", "chat_template_sha",
+            "system_instruction", "system_instruction_sha", "fewshot_as_multiturn", "lm_eval_version",
+            "transformers_version", "git_hash")
+
+
+def carry_run_description(results: dict, source: dict, task: str) -> None:
+    """Copy the settings of `source` (the results the samples came with) into the rescored `results`,
+    so that a rescored run still compares with a fresh one: same task version, config and n."""
+    for key in PER_TASK_KEYS:
+        value = (source.get(key) or {}).get(task)
+        if value is not None:
+            results.setdefault(key, {})[task] = value
+    for key in RUN_KEYS:
+        if key in source and key not in results:
+            results[key] = source[key]
