@@ -149,12 +149,15 @@ def test_merged_model_equals_base_plus_adapter(base, lora_run, tmp_path):
 
 
 @pytest.mark.skipif(importlib.util.find_spec("vllm") is None, reason="vllm is not installed (CPU build needed)")
-def test_merged_model_loads_in_vllm(lora_run, tmp_path):
+def test_merged_model_loads_in_vllm(lora_run, tmp_path, monkeypatch):
+    monkeypatch.setenv("VLLM_CPU_KVCACHE_SPACE", "1")  # GiB; the CPU build reserves far more by default
     from vllm import LLM, SamplingParams
 
     from training.merge import merge
 
     merged_dir = merge(lora_run[1]["output"], tmp_path / "merged", dtype="float32")
-    llm = LLM(model=str(merged_dir), dtype="float32", max_model_len=256, enforce_eager=True)
+    # On the CPU build, gpu_memory_utilization is the share of host memory it insists is free at start.
+    llm = LLM(model=str(merged_dir), dtype="float32", max_model_len=256, enforce_eager=True,
+              gpu_memory_utilization=0.3)
     out = llm.generate(["What is 1 + 2?"], SamplingParams(max_tokens=4, temperature=0))
     assert len(out[0].outputs[0].token_ids) > 0
