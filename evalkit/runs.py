@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evalkit.data.jsonl import read_jsonl
 from evalkit.errors import EvalkitError
 
 PREFERRED_FILTER = "score"  # the filter our math tasks grade under
@@ -236,18 +237,11 @@ def _pick(rows: list[dict[str, Any]], path: Path) -> tuple[str, str]:
 
 def _read_samples(path: Path, n_default: int) -> tuple[str, str, list[ProblemResult]]:
     rows = []
-    with open(path, encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise EvalkitError(f"{path}:{lineno}: not valid JSON ({err.msg}).") from None
-            for key in ("doc_id", "doc_hash", "target_hash"):
-                if key not in row:
-                    raise EvalkitError(f"{path}:{lineno}: missing {key!r}; was it written by lm-eval --log_samples?")
-            rows.append(row)
+    for lineno, row in read_jsonl(path):
+        for key in ("doc_id", "doc_hash", "target_hash"):
+            if key not in row:
+                raise EvalkitError(f"{path}:{lineno}: missing {key!r}; was it written by lm-eval --log_samples?")
+        rows.append(row)
     if not rows:
         raise EvalkitError(f"{path} is empty.")
     flt, metric = _pick(rows, path)

@@ -10,11 +10,11 @@ its markup), and a token carries loss iff it starts inside an assistant span. Th
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evalkit.data.jsonl import read_jsonl
 from evalkit.errors import DataError, EvalkitError
 from training.config import DataConfig
 
@@ -101,17 +101,7 @@ def read_rows(cfg: DataConfig) -> list[tuple[str, dict[str, Any]]]:
         return _hub_rows(cfg)
     rows = []
     for file in files:
-        with file.open(encoding="utf-8") as handle:
-            for lineno, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise DataError(f"{file}:{lineno}: not valid JSON ({err.msg})") from None
-                if not isinstance(row, dict):
-                    raise DataError(f"{file}:{lineno}: a row must be a JSON object")
-                rows.append((f"{file}:{lineno}", row))
+        rows.extend((f"{file}:{lineno}", row) for lineno, row in read_jsonl(file))
     return rows
 
 
