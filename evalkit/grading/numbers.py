@@ -52,13 +52,7 @@ def parse_number(text: str) -> Num | None:
             body = m.group(2)
             places = len(body.split(".")[1]) if "." in body else None
             return Num(_sign(m.group(1)) * Fraction(body), places)
-        m = _RE_FRAC.fullmatch(t)
-        if m:
-            den = Fraction(m.group(5))
-            if den == 0:
-                return None
-            return Num(_sign(m.group(1), m.group(2), m.group(4)) * Fraction(m.group(3)) / den)
-        m = _RE_SLASH.fullmatch(t)
+        m = _RE_FRAC.fullmatch(t) or _RE_SLASH.fullmatch(t)  # same groups: \frac{a}{b} and a/b
         if m:
             den = Fraction(m.group(5))
             if den == 0:

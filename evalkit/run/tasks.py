@@ -13,6 +13,7 @@ from lm_eval.tasks import TaskManager
 
 from evalkit.errors import EvalkitError
 from evalkit.presets import TaskSettings
+from evalkit.runs import sha256_file
 
 TASKS_DIR = Path(__file__).resolve().parents[2] / "tasks"
 
@@ -79,7 +80,7 @@ def describe_dataset(task) -> dict:
     files = kwargs.get("data_files")
     if files:
         flat = list(files.values()) if isinstance(files, dict) else (files if isinstance(files, list) else [files])
-        info["files"] = {str(f): _sha256_file(Path(f)) for f in flat if Path(str(f)).is_file()}
+        info["files"] = {str(f): sha256_file(Path(f)) for f in flat if Path(str(f)).is_file()}
     info |= _evalkit_benchmark(task.task_name)
     digest = hashlib.sha256()
     count = 0
@@ -105,14 +106,6 @@ def _evalkit_benchmark(task_name: str) -> dict:
                 path = bench.local_path(root)
                 if path.is_file():
                     out["local_file"] = str(path)
-                    out["local_sha256"] = _sha256_file(path)
+                    out["local_sha256"] = sha256_file(path)
             return out
     return {}
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
