@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from evalkit.tiny_model import build_tiny_qwen2
+
 TASKS = Path(__file__).parent / "fixtures" / "eval_tasks"
 
 
@@ -12,16 +14,4 @@ def build_tiny_model(out: Path, tokenizer_dir: Path) -> Path:
 
     A large init range makes greedy outputs differ between prompts, so comparisons mean something.
     """
-    import torch
-    from transformers import AutoTokenizer, Qwen2Config, Qwen2ForCausalLM
-
-    tok = AutoTokenizer.from_pretrained(str(tokenizer_dir))
-    torch.manual_seed(0)
-    config = Qwen2Config(
-        vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=2,
-        num_key_value_heads=2, max_position_embeddings=4096, initializer_range=0.5, tie_word_embeddings=True,
-        eos_token_id=tok.convert_tokens_to_ids("<|im_end|>"), pad_token_id=tok.convert_tokens_to_ids("<|endoftext|>"),
-    )
-    Qwen2ForCausalLM(config).save_pretrained(out)
-    tok.save_pretrained(out)
-    return out
+    return build_tiny_qwen2(out, tokenizer_dir, max_position_embeddings=4096, initializer_range=0.5)
