@@ -10,7 +10,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -44,8 +44,11 @@ def default_workers() -> int:
 
 
 def judge_many(jobs: Sequence[Job], *, mode: str = "lcb", limits: Limits | None = None, workers: int | None = None,
-               progress: bool = True, description: str = "judging") -> list[Judgement]:
-    """Judge every job; results in job order. Raises IsolationUnavailable before starting if needed."""
+               progress: bool = True, description: str = "judging",
+               on_result: Callable[[Judgement], None] | None = None) -> list[Judgement]:
+    """Judge every job; results in job order. Raises IsolationUnavailable before starting if needed.
+
+    `on_result` sees each judgement as it is decided (from worker threads), for a caller's own progress."""
     limits = limits or Limits()
     if not limits.unsafe_no_sandbox:
         walls()
@@ -72,6 +75,8 @@ def judge_many(jobs: Sequence[Job], *, mode: str = "lcb", limits: Limits | None 
                 state["tests"] += len(result.tests)
                 rate = state["tests"] / max(time.monotonic() - start, 1e-9)
             bar.update(task, advance=1, rate=f"{rate:.1f} tests/s")
+            if on_result is not None:
+                on_result(result)
             return result
 
         try:

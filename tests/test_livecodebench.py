@@ -13,6 +13,7 @@ from evalkit import data
 from evalkit.data.livecodebench import LiveCodeBench
 from evalkit.data.safe_pickle import UnsafePickle, decode_lcb_private
 from evalkit.errors import DataError, EvalkitError
+from evalkit.harness import scoring_progress
 from evalkit.harness.code_task import (
     doc_to_text_lcb,
     doc_to_text_sky_t1,
@@ -127,8 +128,13 @@ def test_every_sample_is_judged_and_metrics_per_difficulty():
     }
     wrong = "```python\nprint(0)\n```"
     resps = [[good[d["id"]], wrong, "I cannot solve this.", "```\nraise SystemError\n```"] for d in docs]
-    filtered = judge_responses(resps, docs)
+    reports = []
+    with scoring_progress.listening(lambda label, total: lambda n, correct: reports.append((label, total, n, correct))):
+        filtered = judge_responses(resps, docs)
     assert [len(f) for f in filtered] == [4, 4, 4, 4]
+    # each program with code is reported once, as it is judged; the correct ones (one per doc) as correct
+    assert {(label, total) for label, total, _, _ in reports} == {("judging (code)", 12)}
+    assert sum(n for *_, n, _ in reports) == 12 and sum(c for *_, c in reports) == 4
     for doc, samples in zip(docs, filtered):
         verdicts = [json.loads(s) for s in samples]
         assert [v["correct"] for v in verdicts] == [True, False, False, False], (doc["id"], verdicts)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from evalkit.harness import scoring_progress
 from evalkit.harness.math_task import doc_to_text_boxed_after, doc_to_text_boxed_first, grade_responses, process_results
 
 REPO = Path(__file__).resolve().parents[1]
@@ -81,3 +82,23 @@ def test_lm_eval_runs_every_math_task_offline(tiny_model, tmp_path, data_dir):
     sky = results["results"]["evalkit_aime24_sky_t1"]
     assert 0.0 <= sky["avg@n,score"] <= sky["pass@2,score"] <= sky["pass@8,score"] <= 1.0
     assert "avg@n,score" in results["results"]["evalkit_math"]
+
+
+def test_grading_reports_every_verdict_and_the_correct_ones_to_a_listener():
+    """`evalkit eval`/`score` show verdicts/s and running accuracy from these reports; they must add up."""
+    docs = [{"answers": ["42"]}, {"answers": ["\\frac{1}{2}"]}]
+    resps = [["\\boxed{42}", "\\boxed{41}", "none"], ["\\boxed{0.5}", "\\boxed{\\sqrt{2}/2}", "\\boxed{1/2}"]]
+    opened, reports = [], []
+
+    def opener(label, total):
+        opened.append((label, total))
+        return lambda n, correct: reports.append((n, correct))
+
+    with scoring_progress.listening(opener):
+        filtered = grade_responses(resps, docs)
+    assert opened == [("grading (math)", 6)]
+    assert sum(n for n, _ in reports) == 6
+    assert sum(c for _, c in reports) == sum(json.loads(s)["correct"] for f in filtered for s in f) == 3
+    reports.clear()
+    grade_responses(resps, docs)  # nobody listening: nothing reported
+    assert reports == []

@@ -48,3 +48,21 @@ def test_score_rejects_what_is_not_a_samples_file(tmp_path):
     result = CliRunner().invoke(app, ["score", str(bad)])
     assert result.exit_code != 0
     assert "not an lm-eval samples file" in str(result.exception or result.output)
+
+
+def test_score_reads_the_problems_from_where_the_run_read_them(tmp_path, data_dir, monkeypatch):
+    """A run evaluated with --data-dir is re-scored offline without repeating it; a bad --data-dir is named."""
+    doc = dict(load_math500(None)["test"][0])
+    path = tmp_path / "samples_evalkit_math500_2026-01-01T00-00-00.000000.jsonl"
+    path.write_text(json.dumps(_row(0, doc, [f"\\boxed{{{doc['answer']}}}"], [False])) + "\n")
+    (tmp_path / "manifest.json").write_text(json.dumps({"invocations": [{"data_dir": str(data_dir)}]}))
+    monkeypatch.delenv("EVALKIT_DATA_DIR")  # offline and no directory given: only the manifest can say
+
+    result = CliRunner().invoke(app, ["score", str(tmp_path), "--workers", "1", "--quiet"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    (summary_path,) = tmp_path.glob("rescore_*.json")
+    assert json.loads(summary_path.read_text())["tasks"]["evalkit_math500"]["samples_flipped"] == 1
+
+    result = CliRunner().invoke(app, ["score", str(tmp_path), "--data-dir", str(tmp_path / "nowhere")])
+    message = str(result.exception or result.output)
+    assert result.exit_code != 0 and "--data-dir" in message and "not a directory" in message

@@ -19,6 +19,8 @@ def score_command(
     include_path: list[Path] = typer.Option([], "--include-path", help="Extra lm-eval task directory (repeatable); tasks/ is always included."),
     task: str = typer.Option(None, "--task", help="Score with this task's config instead of the one in the file name."),
     workers: int = typer.Option(None, "--workers", min=1, help="Grading worker processes (default: one per CPU)."),
+    data_dir: Path = typer.Option(None, "--data-dir", help="Local benchmark directory (layout of shared/data). Default: "
+                                  "$EVALKIT_DATA_DIR, else the one the run was evaluated on, else the Hub."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output; print only the summary."),
 ) -> None:
     """Re-score an existing run (or any lm-eval samples file) in parallel with the current grader.
@@ -27,14 +29,17 @@ def score_command(
     plus rescore_<ts>.json summarising what changed: metric deltas, documents whose metrics changed and
     samples whose verdict flipped.
     """
+    import contextlib
     import os
 
     from lm_eval.tasks import TaskManager
 
     from evalkit.errors import EvalkitError
+    from evalkit.harness import scoring_progress
     from evalkit.harness.output_tokens import TOKENIZER_ENV
     from evalkit.run import rescore as rs
     from evalkit.run.outputs import atomic_write, timestamp
+    from evalkit.run.progress import StageProgress
     from evalkit.run.tasks import include_paths
 
     if workers:
@@ -49,29 +54,38 @@ def score_command(
         tm = TaskManager(include_path=paths, include_defaults=True)
     console = Console(stderr=True, quiet=quiet)
     out_dir = target if target.is_dir() else target.parent
+    if data_dir is not None:
+        if not data_dir.is_dir():
+            raise EvalkitError(f"--data-dir {data_dir} is not a directory.")
+        os.environ["EVALKIT_DATA_DIR"] = str(data_dir.resolve())
+    elif not os.environ.get("EVALKIT_DATA_DIR") and (recorded := rs.run_data_dir(out_dir)):
+        os.environ["EVALKIT_DATA_DIR"] = recorded  # the problems (and golds) the run was evaluated on
     if not os.environ.get(TOKENIZER_ENV) and (tokenizer := rs.run_tokenizer(out_dir)):
         os.environ[TOKENIZER_ENV] = tokenizer  # token counts (mean_output_tokens) with the run's tokenizer
     stamp = timestamp()
     summary, results = {"source": str(target), "tasks": {}}, {"results": {}, "rescored_from": {}}
-    for file_task, path in files.items():
-        name = names[file_task]
-        if name not in tm.all_tasks:
-            raise EvalkitError(f"{path}: task {name!r} is not known to lm-eval or tasks/; pass --task or --include-path.")
-        task_obj = tm.load([name])["tasks"][name]
-        with console.status(f"grading {path.name}"):
-            res = rs.rescore_task(task_obj, name, path)
-        res.old_metrics = rs.old_results(path, file_task)
-        out_path = out_dir / f"samples_{file_task}_{stamp}.jsonl"
-        atomic_write(out_path, "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in res.rows))
-        results["results"][file_task] = {"alias": file_task, **res.new_metrics}
-        results["rescored_from"][file_task] = path.name
-        rs.carry_run_description(results, rs.source_results(path), file_task)
-        deltas = {k: {"old": res.old_metrics.get(k), "new": v,
-                      "delta": (v - res.old_metrics[k]) if isinstance(res.old_metrics.get(k), (int, float)) else None}
-                  for k, v in res.new_metrics.items()}
-        summary["tasks"][file_task] = {"samples_file": out_path.name, "documents": len(res.rows), "samples": res.samples,
-                                       "documents_changed": res.docs_changed, "samples_flipped": res.samples_flipped,
-                                       "metrics": deltas}
+    with contextlib.nullcontext(None) if quiet else StageProgress(console) as bars:
+        for file_task, path in files.items():
+            name = names[file_task]
+            if name not in tm.all_tasks:
+                raise EvalkitError(f"{path}: task {name!r} is not known to lm-eval or tasks/; pass --task or --include-path.")
+            task_obj = tm.load([name])["tasks"][name]
+            opener = (lambda label, total, t=file_task: bars.open_scoring(f"{t}: {label}", total)) if bars \
+                else scoring_progress.silent
+            with scoring_progress.listening(opener):
+                res = rs.rescore_task(task_obj, name, path)
+            res.old_metrics = rs.old_results(path, file_task)
+            out_path = out_dir / f"samples_{file_task}_{stamp}.jsonl"
+            atomic_write(out_path, "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in res.rows))
+            results["results"][file_task] = {"alias": file_task, **res.new_metrics}
+            results["rescored_from"][file_task] = path.name
+            rs.carry_run_description(results, rs.source_results(path), file_task)
+            deltas = {k: {"old": res.old_metrics.get(k), "new": v,
+                          "delta": (v - res.old_metrics[k]) if isinstance(res.old_metrics.get(k), (int, float)) else None}
+                      for k, v in res.new_metrics.items()}
+            summary["tasks"][file_task] = {"samples_file": out_path.name, "documents": len(res.rows), "samples": res.samples,
+                                           "documents_changed": res.docs_changed, "samples_flipped": res.samples_flipped,
+                                           "metrics": deltas}
     results["rescored"] = True
     atomic_write(out_dir / f"results_{stamp}.json", json.dumps(results, indent=2, default=str))
     atomic_write(out_dir / f"rescore_{stamp}.json", json.dumps(summary, indent=2, default=str))

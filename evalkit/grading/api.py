@@ -86,12 +86,12 @@ def grade(
     items: Sequence[GradeItem],
     workers: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
     dedupe: bool = True,
 ) -> list[Verdict]:
     """Grade a batch in parallel: extraction and cheap checks here, sympy in up to `workers` processes.
 
-    `progress(n)` is called as n more verdicts are ready. With `dedupe`, identical (gold, answer) pairs
+    `progress(n, correct)` is called as n more verdicts are ready, `correct` of them equal. With `dedupe`, identical (gold, answer) pairs
     (common with many samples per problem) are checked once.
     """
     workers = workers or default_workers()
@@ -100,7 +100,7 @@ def grade(
     job_items: list[list[int]] = []
     seen: dict[tuple[str, str], int] = {}
     extracted: list[str | None] = [None] * len(items)
-    done = 0
+    done = correct = 0
     for i, item in enumerate(items):
         pred = extract_answer(item.output) if item.output is not None else item.pred
         extracted[i] = pred
@@ -113,6 +113,7 @@ def grade(
         if fast is not None:
             verdicts[i] = Verdict(fast[0], fast[1], pred)
             done += 1
+            correct += fast[0] is True
             continue
         k = (g, pred)
         if dedupe and k in seen:
@@ -122,16 +123,16 @@ def grade(
         jobs.append(k)
         job_items.append([i])
         if progress and done >= 256:
-            progress(done)
-            done = 0
+            progress(done, correct)
+            done = correct = 0
     if progress and done:
-        progress(done)
+        progress(done, correct)
 
     def on_result(job: int, result: tuple[bool | None, str]) -> None:
         for i in job_items[job]:
             verdicts[i] = Verdict(result[0], result[1], extracted[i])
         if progress:
-            progress(len(job_items[job]))
+            progress(len(job_items[job]), len(job_items[job]) * (result[0] is True))
 
     if jobs:
         get_pool(workers).run_batch(jobs, timeout, workers, on_result)

@@ -16,6 +16,7 @@ from typing import Any
 from evalkit import metrics
 from evalkit.data.livecodebench import DIFFICULTIES, PLATFORMS, CodeProblem, LiveCodeBench
 from evalkit.errors import EvalkitError
+from evalkit.harness import scoring_progress
 
 # lcb_runner/prompts/code_generation.py (official LiveCodeBench), generic chat prompt.
 LCB_SYSTEM = ("You are an expert Python programmer. You will be given a question (problem specification) and "
@@ -113,8 +114,10 @@ def judge_responses(resps: list[list[Any]], docs: list[dict]) -> list[list[str]]
                 jobs.append(Job(code, tests, doc["fn_name"] or None))
                 where.append((d, s))
     workers = int(os.environ[WORKERS_ENV]) if os.environ.get(WORKERS_ENV) else None
-    judged = dict(zip(where, judge_many(jobs, mode=mode, limits=limits, workers=workers,
-                                        description="judging LiveCodeBench")))
+    advance = scoring_progress.open_batch("judging (code)", len(jobs))
+    judged = dict(zip(where, judge_many(
+        jobs, mode=mode, limits=limits, workers=workers, description="judging LiveCodeBench", progress=advance is None,
+        on_result=(lambda r: advance(1, int(r.passed))) if advance else None)))
     out = []
     for d, doc_codes in enumerate(codes):
         per_doc = []

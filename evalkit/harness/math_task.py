@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from evalkit import data, grading, metrics
+from evalkit.harness import scoring_progress
 from evalkit.harness.output_tokens import count_tokens
 
 # Sky-T1 evaluation prompts (SkyThought): MATH500 / AMC23 / OlympiadBench put the instruction first,
@@ -82,6 +83,7 @@ def grade_responses(resps: list[list[Any]], docs: list[dict]) -> list[list[str]]
         items,
         workers=int(os.environ[GRADE_WORKERS_ENV]) if os.environ.get(GRADE_WORKERS_ENV) else None,
         timeout=float(os.environ.get(GRADE_TIMEOUT_ENV, "5")),
+        progress=scoring_progress.open_batch("grading (math)", len(items)),
     )
     flat_texts = [t for doc_texts in texts for t in doc_texts]
     tokens = count_tokens(flat_texts)

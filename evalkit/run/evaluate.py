@@ -14,6 +14,7 @@ from pathlib import Path
 from evalkit import presets
 from evalkit.backends import BackendSpec, open_generator
 from evalkit.errors import EvalkitError
+from evalkit.harness import scoring_progress
 from evalkit.run import manifest as mf
 from evalkit.run.cache import GenerationStore
 from evalkit.run.front import TokenizerFront, chat_template_hash
@@ -79,7 +80,8 @@ def run_eval(cfg: EvalConfig) -> dict:
     invocation = {"started": mf.now(), "status": "running", "command": mf.command_line(),
                   "preset": preset, "overrides": {k: v for k, v in overrides.items() if v is not None},
                   "backend": spec.to_dict(), "tasks": names, "limit": cfg.limit, "seed": spec.seed,
-                  "system_prompt": system_prompt, "apply_chat_template": apply_chat}
+                  "system_prompt": system_prompt, "apply_chat_template": apply_chat,
+                  "data_dir": os.environ.get("EVALKIT_DATA_DIR")}  # None: the Hub; `evalkit score` reads it back
     manifest.setdefault("invocations", []).append(invocation)
 
     identity = generation_identity(spec)
@@ -112,7 +114,7 @@ def run_eval(cfg: EvalConfig) -> dict:
         progress_cm = StageProgress()
     import lm_eval
 
-    with progress_cm as progress:
+    with progress_cm as progress, scoring_progress.listening(progress.open_scoring if progress else scoring_progress.silent):
         lm = ResumableLM(store, identity, front, opener, tm.datasets,
                          chunk_size=cfg.chunk_size or DEFAULT_CHUNK[spec.backend],
                          seed_per_request=spec.backend in ("vllm", "openai"), progress=progress)

@@ -1,7 +1,9 @@
-"""rich progress per stage: generation (requests, output tokens/s, ETA), then scoring. Quiet: nothing."""
+"""rich progress per stage: generation (requests, output tokens/s, ETA), then one bar per graded batch
+(verdicts/s, running accuracy). Quiet: nothing."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 from rich.console import Console
@@ -9,7 +11,6 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -20,12 +21,11 @@ class StageProgress:
     def __init__(self, console: Console | None = None):
         self.console = console or Console(stderr=True)
         self.progress = Progress(
-            SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
             console=self.console, transient=False,
         )
         self.gen = None
-        self.score = None
         self.tokens = 0
         self.t0 = 0.0
 
@@ -34,7 +34,6 @@ class StageProgress:
         return self
 
     def __exit__(self, *exc):
-        self.finish_scoring()
         self.progress.stop()
 
     def start_generation(self, total: int, done: int) -> None:
@@ -47,10 +46,18 @@ class StageProgress:
         rate = self.tokens / max(time.perf_counter() - self.t0, 1e-9)
         self.progress.update(self.gen, advance=requests, rate=f"{rate:,.0f} tok/s")
 
-    def finish_generation(self) -> None:
-        self.score = self.progress.add_task("scoring (lm-eval filters + metrics)", total=None, rate="")
+    def open_scoring(self, label: str, total: int):
+        """A bar for one graded batch; the returned `advance(n, correct)` may be called from any thread."""
+        task = self.progress.add_task(label, total=total, rate="")
+        lock, t0 = threading.Lock(), time.perf_counter()
+        seen = {"n": 0, "correct": 0}
 
-    def finish_scoring(self) -> None:
-        if self.score is not None:
-            self.progress.update(self.score, total=1, completed=1)
-            self.score = None
+        def advance(n: int, correct: int) -> None:
+            with lock:
+                seen["n"] += n
+                seen["correct"] += correct
+                rate = seen["n"] / max(time.perf_counter() - t0, 1e-9)
+                accuracy = 100.0 * seen["correct"] / max(seen["n"], 1)
+            self.progress.update(task, advance=n, rate=f"{rate:,.1f} verdicts/s · accuracy {accuracy:.1f}%")
+
+        return advance

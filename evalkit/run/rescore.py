@@ -135,6 +135,15 @@ def old_results(path: Path, task: str) -> dict[str, float]:
             if isinstance(v, (int, float)) and "stderr" not in k}
 
 
+def run_data_dir(run_dir: Path) -> str | None:
+    """The local benchmark directory the run's latest `evalkit eval` read, when it is still there."""
+    manifest = run_dir / "manifest.json"
+    if not manifest.is_file():
+        return None
+    path = ((json.loads(manifest.read_text()).get("invocations") or [{}])[-1]).get("data_dir")
+    return path if path and Path(path).is_dir() else None
+
+
 def run_tokenizer(run_dir: Path) -> str | None:
     """The tokenizer of the model a run evaluated (manifest.json, else lm-eval's results config), when
     it loads here; `evalkit score` hands it to the token-counting filters, which have no model to ask."""

@@ -100,8 +100,6 @@ class ResumableLM(LM):
             self.progress.start_generation(total=len(keyed), done=len(keyed) - len(missing))
         if missing:
             self._generate(keyed, missing, out)
-        if self.progress:
-            self.progress.finish_generation()
         return [o if o is not None else "" for o in out]
 
     def _generate(self, keyed, missing: list[int], out: list) -> None:
