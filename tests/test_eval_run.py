@@ -117,6 +117,18 @@ def test_data_parallel_two_replicas_match_one(tiny_model, reference, tmp_path):
     assert manifest["dp"] == 2
 
 
+def test_sampled_hf_outputs_do_not_depend_on_batching(tiny_model, tmp_path):
+    """A resumed sampled run must equal an uninterrupted one, so no output may depend on its batch."""
+    sampled = {"preset": "sampling", "temperature": 1.0}
+    one = run_eval(_config(tiny_model, tmp_path / "one", chunk_size=1, **sampled))
+    many = run_eval(_config(tiny_model, tmp_path / "many", chunk_size=TOTAL, **sampled))
+    assert one["generation"]["backend_calls"] == TOTAL and many["generation"]["backend_calls"] == 1
+    outputs = [r["resps"] for r in _samples(tmp_path / "one")]
+    assert outputs == [r["resps"] for r in _samples(tmp_path / "many")]
+    repeats = [r[0] for r in outputs]  # lm-eval keeps a document's n repeats together: resps == [[s1, s2]]
+    assert all(len(r) == 2 for r in repeats) and any(r[0] != r[1] for r in repeats), outputs[:2]
+
+
 def _amc23_results(run_dir: Path, rescored: bool = False) -> dict:
     """The evalkit_amc23 metrics of the newest results file written by `eval` (or by `score`)."""
     files = [json.loads(p.read_text()) for p in sorted(run_dir.glob("results_*.json"))]

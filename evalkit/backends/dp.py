@@ -62,7 +62,7 @@ def _worker(spec: BackendSpec, conn) -> None:
                 return
             idx, chunk = msg
             try:
-                conn.send(("done", (idx, generate(lm, chunk))))
+                conn.send(("done", (idx, generate(lm, chunk, spec.backend))))
             except BaseException:  # noqa: BLE001  (any failure goes back to the parent as text)
                 conn.send(("error", traceback.format_exc()))
                 return

@@ -77,7 +77,7 @@ def _has_cuda() -> bool:
         return False
 
 
-def generate(lm, requests: Sequence[Request]) -> list[str]:
+def _generate_until(lm, requests: Sequence[Request]) -> list[str]:
     """Run lm-eval's generate_until on plain (context, gen_kwargs) pairs."""
     from lm_eval.api.instance import Instance
 
@@ -85,6 +85,38 @@ def generate(lm, requests: Sequence[Request]) -> list[str]:
         Instance(request_type="generate_until", doc={}, arguments=(ctx, dict(kw)), idx=0) for ctx, kw in requests
     ]
     return list(lm.generate_until(instances, disable_tqdm=True))
+
+
+def _sampled(kwargs: dict) -> bool:
+    return bool(kwargs.get("do_sample")) or float(kwargs.get("temperature") or 0.0) > 0.0
+
+
+def generate(lm, requests: Sequence[Request], backend: str) -> list[str]:
+    """Outputs for one chunk of requests on one replica."""
+    if backend == "hf":
+        return _generate_hf(lm, requests)
+    return _generate_until(lm, requests)  # vLLM and servers take the per-request `seed` themselves
+
+
+def _generate_hf(lm, requests: Sequence[Request]) -> list[str]:
+    """transformers samples from the one global torch RNG, so a sampled output would depend on which
+    requests share its batch (and so on chunking, replicas and restarts). Each sampled request carrying
+    a per-request `seed` runs alone after seeding that RNG; greedy requests still run in batches."""
+    import torch
+
+    out: list[str | None] = [None] * len(requests)
+    batched = []
+    for i, (ctx, kw) in enumerate(requests):
+        kw = dict(kw)
+        seed = kw.pop("seed", None)  # not a transformers generate() argument
+        if seed is not None and _sampled(kw):
+            torch.manual_seed(seed)
+            (out[i],) = _generate_until(lm, [(ctx, kw)])
+        else:
+            batched.append((i, (ctx, kw)))
+    for (i, _), text in zip(batched, _generate_until(lm, [r for _, r in batched]) if batched else []):
+        out[i] = text
+    return out  # type: ignore[return-value]
 
 
 class LocalGenerator:
@@ -96,7 +128,7 @@ class LocalGenerator:
 
     def run(self, chunks: Sequence[Sequence[Request]]) -> Iterator[tuple[int, list[str]]]:
         for i, chunk in enumerate(chunks):
-            yield i, generate(self.lm, chunk)
+            yield i, generate(self.lm, chunk, self.spec.backend)
 
     def close(self) -> None:
         pass

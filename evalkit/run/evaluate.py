@@ -117,7 +117,7 @@ def run_eval(cfg: EvalConfig) -> dict:
     with progress_cm as progress, scoring_progress.listening(progress.open_scoring if progress else scoring_progress.silent):
         lm = ResumableLM(store, identity, front, opener, tm.datasets,
                          chunk_size=cfg.chunk_size or DEFAULT_CHUNK[spec.backend],
-                         seed_per_request=spec.backend in ("vllm", "openai"), progress=progress)
+                         progress=progress)
         t0 = time.perf_counter()
         try:
             results = lm_eval.simple_evaluate(

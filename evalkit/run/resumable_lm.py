@@ -27,7 +27,6 @@ class ResumableLM(LM):
         open_generator: Callable[[], object],
         datasets: dict[str, str],
         chunk_size: int,
-        seed_per_request: bool,
         progress=None,
     ):
         super().__init__()
@@ -38,7 +37,6 @@ class ResumableLM(LM):
         self.generator = None
         self.datasets = datasets
         self.chunk_size = max(1, int(chunk_size))
-        self.seed_per_request = seed_per_request
         self.progress = progress
         self.stats = {"requests": 0, "reused": 0, "generated": 0, "output_tokens": 0, "backend_calls": 0,
                       "generation_s": 0.0, "model_load_s": 0.0}
@@ -70,10 +68,8 @@ class ResumableLM(LM):
         context, gen_kwargs = req.args
         task = req.metadata[0] if req.metadata else ""
         key = request_key(self.identity | {"task": task}, context, gen_kwargs, self.datasets.get(task, ""), repeat)
-        kwargs = dict(gen_kwargs)
-        if self.seed_per_request:  # same output whatever the batch, replica or restart
-            kwargs["seed"] = int(key[:8], 16) & 0x7FFFFFFF
-        return key, kwargs
+        # a seed of its own per request: the same output whatever the batch, replica or restart
+        return key, dict(gen_kwargs) | {"seed": int(key[:8], 16) & 0x7FFFFFFF}
 
     def generate_until(self, requests, disable_tqdm: bool = False) -> list[str]:
         seen: Counter = Counter()
