@@ -149,6 +149,20 @@ def test_report_reads_the_latest_results_and_shows_missing_scores(study_dirs: li
     assert "no lm-eval results_*.json yet" in result.output
 
 
+def test_report_on_the_study_directory_reads_the_planned_runs_only(tmp_path: Path) -> None:
+    """`study report runs/study` (not `runs/study/*`, which would also catch run.sh and a base model)."""
+    root = tmp_path / "study"
+    for name, kind, ratio, score in (("correct", "correct", 0.0, 0.5), ("shuffle-p1", "shuffle", 1.0, 0.3)):
+        lm_eval_results(root / name, {"evalkit_amc23": score})
+        (root / name / "study.json").write_text(json.dumps({"kind": kind, "ratio": ratio}))
+    (root / "base-model").mkdir()  # model weights, not a run
+    (root / "run.sh").write_text("#!/bin/sh\n")
+    result = runner.invoke(app, ["study", "report", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "| correct (unperturbed) | 50.0 | 50.0 |" in result.output
+    assert "| steps shuffled, p=1 | 30.0 | 30.0 |" in result.output
+
+
 def test_report_rejects_an_unnamed_run(tmp_path: Path) -> None:
     (tmp_path / "whatever").mkdir()
     result = runner.invoke(app, ["study", "report", str(tmp_path / "whatever")])

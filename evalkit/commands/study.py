@@ -76,7 +76,8 @@ def plan(
 
 def report(
     run_dirs: list[Path] = typer.Argument(
-        ..., help="Run directories (each with study.json or named like digits-p0.7)."
+        ..., help="Run directories (each with study.json or named like digits-p0.7), or the study's output_dir "
+        "itself: then every run `study plan` created in it (the subdirectories with study.json)."
     ),
     output: Path = typer.Option(
         None, "--output", help="Write the Markdown table to this file (default: print only)."
@@ -98,7 +99,7 @@ def report(
     """
     from training.perturb.report import markdown, plot, read_run
 
-    results = [read_run(d, metric, filter_name) for d in run_dirs]
+    results = [read_run(d, metric, filter_name) for d in _expand_study_roots(run_dirs)]
     names = [r.name for r in results]
     if len(set(names)) != len(names):
         raise EvalkitError(
@@ -125,3 +126,13 @@ def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def _expand_study_roots(paths: list[Path]) -> list[Path]:
+    """A study's output_dir stands for the runs `study plan` made in it; it also holds the run script,
+    reports and perhaps a base model, which are not runs."""
+    out = []
+    for path in paths:
+        runs = sorted(p.parent for p in path.glob("*/study.json")) if path.is_dir() else []
+        out.extend(runs if runs and not (path / "study.json").exists() else [path])
+    return out

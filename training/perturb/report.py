@@ -183,9 +183,10 @@ def plot(results: list[RunResult], path: str | Path) -> None:
         color = colors[i % len(colors)]
         if points:
             ax.plot(*zip(*points, strict=True), marker="o", color=color, label=LABELS[kind])
-        for ratio, value in paper:
+        for j, (ratio, value) in enumerate(paper):
+            label = f"{LABELS[kind]} (paper only)" if not points and j == 0 else None  # its colour needs a key too
             ax.plot([ratio], [value], marker="D", markersize=8, markerfacecolor="none", color=color,
-                    linestyle="none")  # fmt: skip
+                    linestyle="none", label=label)  # fmt: skip
     if avg.get(("base", None)) is not None:
         ax.axhline(avg[("base", None)], color="gray", linestyle="--", label="base model (ours)")
     ax.axhline(PAPER[("base", None)], color="gray", linestyle=":", label="base model (paper)")
