@@ -159,5 +159,8 @@ def test_merged_model_loads_in_vllm(lora_run, tmp_path, monkeypatch):
     # On the CPU build, gpu_memory_utilization is the share of host memory it insists is free at start.
     llm = LLM(model=str(merged_dir), dtype="float32", max_model_len=256, enforce_eager=True,
               gpu_memory_utilization=0.3)
-    out = llm.generate(["What is 1 + 2?"], SamplingParams(max_tokens=4, temperature=0))
+    try:
+        out = llm.generate(["What is 1 + 2?"], SamplingParams(max_tokens=4, temperature=0))
+    finally:
+        llm.llm_engine.engine_core.shutdown()  # now, not at interpreter exit after pytest closed the logs
     assert len(out[0].outputs[0].token_ids) > 0

@@ -44,7 +44,7 @@ def gpu_sets(dp: int, tp: int, gpus: Sequence[str]) -> list[str | None]:
 
 
 def _worker(spec: BackendSpec, conn) -> None:
-    from evalkit.backends.local import build_lm, generate
+    from evalkit.backends.local import build_lm, generate, shutdown
 
     try:
         lm = build_lm(spec)
@@ -67,16 +67,7 @@ def _worker(spec: BackendSpec, conn) -> None:
                 conn.send(("error", traceback.format_exc()))
                 return
     finally:
-        _shutdown(lm)
-
-
-def _shutdown(lm) -> None:
-    """Stop a vLLM engine's own processes: a multiprocessing child exits without atexit hooks, so
-    vLLM's usual clean-up would not run and its EngineCore/Worker processes would be orphaned."""
-    engine = getattr(getattr(lm, "model", None), "llm_engine", None)
-    core = getattr(engine, "engine_core", None)
-    if core is not None and hasattr(core, "shutdown"):
-        core.shutdown()
+        shutdown(lm)
 
 
 class DataParallelGenerator:

@@ -119,6 +119,15 @@ def _generate_hf(lm, requests: Sequence[Request]) -> list[str]:
     return out  # type: ignore[return-value]
 
 
+def shutdown(lm) -> None:
+    """Stop a vLLM engine's own processes now. In a multiprocessing child (a DP replica) atexit hooks
+    never run, so they would be orphaned; in-process, they would linger until interpreter exit."""
+    engine = getattr(getattr(lm, "model", None), "llm_engine", None)
+    core = getattr(engine, "engine_core", None)
+    if core is not None and hasattr(core, "shutdown"):
+        core.shutdown()
+
+
 class LocalGenerator:
     """A single replica: chunks run one after another in this process."""
 
@@ -131,4 +140,4 @@ class LocalGenerator:
             yield i, generate(self.lm, chunk, self.spec.backend)
 
     def close(self) -> None:
-        pass
+        shutdown(self.lm)

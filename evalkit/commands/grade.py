@@ -115,7 +115,8 @@ def _grade_file(path: Path, output: Path | None, workers: int | None, timeout: f
     columns = [TextColumn("grading"), BarColumn(), MofNCompleteColumn(), _RateColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("grade", total=len(items))
-        verdicts = grade(items, workers=workers, timeout=timeout, progress=lambda n, _correct: progress.advance(task, n))
+        verdicts = grade(items, workers=workers, timeout=timeout,
+                         progress=lambda n, _correct: progress.advance(task, n))
     out_rows = []
     for row, item, verdict in zip(rows, items, verdicts):
         new = dict(row)

@@ -91,8 +91,8 @@ def grade(
 ) -> list[Verdict]:
     """Grade a batch in parallel: extraction and cheap checks here, sympy in up to `workers` processes.
 
-    `progress(n, correct)` is called as n more verdicts are ready, `correct` of them equal. With `dedupe`, identical (gold, answer) pairs
-    (common with many samples per problem) are checked once.
+    `progress(n, correct)` is called as n more verdicts are ready, `correct` of them equal. With
+    `dedupe`, identical (gold, answer) pairs (common with many samples per problem) are checked once.
     """
     workers = workers or default_workers()
     verdicts: list[Verdict | None] = [None] * len(items)
