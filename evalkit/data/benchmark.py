@@ -22,7 +22,8 @@ DATA_DIR_ENV = "EVALKIT_DATA_DIR"
 
 @dataclass(frozen=True)
 class HubSource:
-    """A Hugging Face Hub dataset. `revision` is pinned; the manifest of a run records what was read."""
+    """A Hugging Face Hub dataset. Set `revision` to a commit to pin it (every declaration says `main` for
+    now: the Hub was out of reach when they were written); a run's manifest records the documents' hash."""
 
     dataset: str
     split: str
