@@ -1,9 +1,10 @@
 # ruff: noqa: S102, S110, BLE001, UP031, PLR0124
 """Trusted code that runs INSIDE the sandbox, before the untrusted program (stdlib only).
 
-It is copied into the sandbox as /box/launch.py and started as
-`python3 -I -X int_max_str_digits=50000 /box/launch.py MODE STATUS_FD LIMITS PRELUDE [FN_NAME]`
-with the program on fd 4.
+In the sandbox it is bound as /box/launch.py and loaded once by the server, which forks a child per
+test that calls `forked_main([MODE, STATUS_FD, LIMITS, PRELUDE, FN_NAME?])` with the test's fds on
+0-4 (the program on fd 4): a fresh process without paying for a new interpreter. Unsandboxed, it is
+started as `python3 -I -X int_max_str_digits=50000 launch.py MODE STATUS_FD LIMITS PRELUDE [FN_NAME]`.
 It sets hard rlimits (which the program cannot raise: it has no capabilities), signals "started" on
 STATUS_FD, then runs the program as `__main__` with the LCB prelude names it uses pre-bound.
 
@@ -145,9 +146,9 @@ def run_call(status_fd, fn_name, ns, program):
     return 0
 
 
-def main():
-    mode, status_fd, limits, prelude = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-    fn_name = sys.argv[5] if len(sys.argv) > 5 else ""
+def main(argv):
+    mode, status_fd, limits, prelude = argv[0], int(argv[1]), argv[2], argv[3]
+    fn_name = argv[4] if len(argv) > 4 else ""
     set_limits(limits)
     program = read_program()
     os.write(status_fd, b"R")
@@ -164,4 +165,66 @@ def main():
         pass
 
 
-main()
+def reopen_stdio():
+    """Standard streams on fds 0-2 made exactly as a new interpreter makes them (CPython's
+    create_stdio), with the encoding and error handlers this interpreter was started with."""
+    import io
+
+    def stream(fd, mode, like, line_buffering):
+        buffer = io.open(fd, mode + "b", buffering=-1, closefd=False)
+        return io.TextIOWrapper(buffer, encoding=like.encoding, errors=like.errors, newline="\n",
+                                line_buffering=line_buffering)
+
+    sys.stdin = sys.__stdin__ = stream(0, "r", sys.__stdin__, False)
+    sys.stdout = sys.__stdout__ = stream(1, "w", sys.__stdout__, False)
+    sys.stderr = sys.__stderr__ = stream(2, "w", sys.__stderr__, True)
+
+
+def _exit_code(exc):
+    """The status a new interpreter would exit with after an uncaught SystemExit."""
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    try:
+        sys.stderr.write(str(code) + "\n")
+    except BaseException:
+        pass
+    return 1
+
+
+def forked_main(argv):
+    """Run one test in a process forked from the sandbox's server (no exec: Python is already up),
+    then end it the way a new interpreter ends: wait for non-daemon threads, run atexit callbacks,
+    flush stdout and stderr (exit status 120 if that fails)."""
+    code = 0
+    try:
+        reopen_stdio()
+        sys.set_int_max_str_digits(50000)
+        main(argv)
+    except SystemExit as exc:
+        code = _exit_code(exc)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    try:
+        if "threading" in sys.modules:
+            sys.modules["threading"]._shutdown()
+        import atexit
+
+        atexit._run_exitfuncs()
+    except BaseException:
+        pass
+    for name in ("stdout", "stderr"):
+        try:
+            getattr(sys, name).flush()
+        except BaseException:
+            code = code or 120
+    os._exit(code)
+
+
+if __name__ == "__main__":  # the unsandboxed runner starts this file as a script
+    main(sys.argv[1:])

@@ -1,9 +1,9 @@
-"""A warm sandbox per worker: namespaces built once, a fresh interpreter for every test.
+"""A warm sandbox per worker: namespaces built once, a fresh process for every test.
 
 Building namespaces (the network namespace above all) costs more than starting Python, so judging
 each test in its own sandbox would spend most of the time on walls. Instead one bwrap runs
 `server.py` as PID 1 and, per test, we hand it the test's pipes and the program (a sealed, immutable
-memfd); it starts a new process, and afterwards kills every leftover process and empties /tmp and
+memfd); it forks a new process from its clean, already started interpreter, and afterwards kills every leftover process and empties /tmp and
 /dev/shm before it reports. Time, memory and output limits are enforced from here; any kill takes
 the whole sandbox down and the next test gets a fresh one.
 """

@@ -132,6 +132,10 @@ STDIO_PROGRAMS = [
     ("import os\nos._exit(0)", "WA"),                         # ...and never enough
     ("x = bytearray(900 << 20)\nprint(6)", "MLE"),
     ("import time\ntime.sleep(30)", "TLE"),
+    # a test's process ends as a new interpreter would: non-daemon threads joined, atexit run, output flushed
+    ("import threading, time\nthreading.Thread(target=lambda: (time.sleep(0.1), print(6))).start()", "AC"),
+    ("import atexit\natexit.register(print, 6)", "AC"),
+    ("import sys\nsys.stdout.write('6')", "AC"),
 ]
 
 
@@ -161,6 +165,15 @@ def test_bad_tests_are_the_callers_error():
         judge("def f(a): return a", [{"input": "not json", "output": "1"}], fn_name="f")
     with pytest.raises(BadTests):
         judge("print(1)", SUM, mode="fuzzy")
+
+
+def test_a_test_process_holds_only_its_standard_streams_and_reads_stdin_raw():
+    """Each test's process is forked from the sandbox's server: none of the server's descriptors (its
+    control socket above all) may reach the program, and stdin keeps '\\r' as a new interpreter's does."""
+    fds = "import os\nprint(' '.join(sorted(os.listdir('/proc/self/fd'), key=int)))"
+    assert judge(fds, [{"input": "", "output": "0 1 2 3"}], limits=LIMITS).verdict == "AC"  # 3: listdir's own
+    raw = "import sys\nprint(len(sys.stdin.readline()), sys.stdin.encoding)"
+    assert judge(raw, [{"input": "ab\r\n", "output": "4 utf-8"}], limits=LIMITS).verdict == "AC"
 
 
 def test_nothing_survives_from_one_test_to_the_next():
