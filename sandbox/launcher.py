@@ -201,7 +201,8 @@ def forked_main(argv):
     code = 0
     try:
         reopen_stdio()
-        sys.set_int_max_str_digits(50000)
+        if hasattr(sys, "set_int_max_str_digits"):  # Python >= 3.11; the system python3 may be older
+            sys.set_int_max_str_digits(50000)
         main(argv)
     except SystemExit as exc:
         code = _exit_code(exc)
