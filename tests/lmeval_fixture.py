@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from evalkit.lmeval_files import sample_row
-from evalkit.lmeval_files import write_run as tracker_write
+from evalkit.rundir import sample_row
+from evalkit.rundir import write_lmeval_run as tracker_write
 from evalkit.metrics import problem_metrics
 
 PROMPT = "Return your final response within \\boxed{{}}. {problem}"
@@ -66,7 +66,7 @@ def evalkit_manifest(out: Path, model: str, revision: str | None = None, preset:
     the model identity dict, the whole resolved preset, dataset facts with an absolute local path,
     the invocation history and the latest results (the last three differ between identical runs)."""
     from evalkit import presets
-    from evalkit.run import manifest as mf
+    from evalkit.rundir import manifest as mf
 
     manifest = {
         "invocations": [{"started": stamp, "status": "complete", "command": mf.command_line(), "tasks": [task],

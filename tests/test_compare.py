@@ -13,7 +13,7 @@ from lmeval_fixture import evalkit_manifest, make_run, problems
 
 from evalkit.compare import compare
 from evalkit.errors import EvalkitError
-from evalkit.runs import load_run
+from evalkit.rundir import load_run
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,7 @@ from lmeval_fixture import evalkit_manifest, make_run, problems
 from typer.testing import CliRunner
 
 from evalkit.cli import app
-from evalkit.runs import load_run
+from evalkit.rundir import load_run
 
 REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -38,7 +38,7 @@ def run_dir(tmp_path):
 
 
 def test_add_writes_a_valid_record_with_hashes(board, run_dir):
-    result = invoke("leaderboard", "add", str(run_dir), "--dir", str(board), "--note", "fixture")
+    result = invoke("leaderboard", "add", str(run_dir), "--dir", str(board), "--note", "fixture", "--allow-partial")
     assert result.exit_code == 0, result.output
     path = board / "records" / "math" / "NovaSky-AI_Sky-T1-32B-Preview__sky-t1.json"
     record = json.loads(path.read_text())
@@ -52,11 +52,13 @@ def test_add_writes_a_valid_record_with_hashes(board, run_dir):
     readme = (board / "README.md").read_text()
     assert "[json](records/math/NovaSky-AI_Sky-T1-32B-Preview__sky-t1.json)" in readme
     assert "86.4 [" in readme  # the reported SkyThought figure sits beside the measured score
+    assert task["benchmark_problems"] == 500 and "| 15/500×2 |" in readme  # a subset shows its coverage
+    assert record["grader"].startswith("evalkit.grading@")  # the grader `evalkit eval` ran, by version
     assert invoke("leaderboard", "check", "--dir", str(board)).exit_code == 0
 
 
 def test_render_is_deterministic(board, run_dir, tmp_path):
-    assert invoke("leaderboard", "add", str(run_dir), "--dir", str(board)).exit_code == 0
+    assert invoke("leaderboard", "add", str(run_dir), "--dir", str(board), "--allow-partial").exit_code == 0
     first = (board / "README.md").read_bytes()
     copy = tmp_path / "copy"
     shutil.copytree(board, copy)
@@ -67,7 +69,7 @@ def test_render_is_deterministic(board, run_dir, tmp_path):
 
 
 def test_check_fails_on_stale_readme(board, run_dir):
-    assert invoke("leaderboard", "add", str(run_dir), "--dir", str(board)).exit_code == 0
+    assert invoke("leaderboard", "add", str(run_dir), "--dir", str(board), "--allow-partial").exit_code == 0
     readme = board / "README.md"
     readme.write_text(readme.read_text().replace("sky-t1", "sky-t2"))
     result = invoke("leaderboard", "check", "--dir", str(board))
@@ -82,7 +84,7 @@ def test_check_fails_on_stale_readme(board, run_dir):
 
 
 def test_check_fails_on_invalid_record(board, run_dir):
-    assert invoke("leaderboard", "add", str(run_dir), "--dir", str(board)).exit_code == 0
+    assert invoke("leaderboard", "add", str(run_dir), "--dir", str(board), "--allow-partial").exit_code == 0
     record = next((board / "records").rglob("*.json"))
     data = json.loads(record.read_text())
     data["tasks"]["math500"]["score"] = 1.5
@@ -91,6 +93,22 @@ def test_check_fails_on_invalid_record(board, run_dir):
     assert result.exit_code != 0 and "score" in str(result.exception)
     record.write_text("{not json")
     assert "not valid JSON" in str(invoke("leaderboard", "check", "--dir", str(board)).exception)
+
+
+@pytest.mark.parametrize("limit", [None, 15])
+def test_a_partial_run_is_refused_without_allow_partial(board, tmp_path, limit):
+    """15 of MATH-500's 500 problems, whether by a subset or by --limit, never passes for "math500"."""
+    run = make_run(tmp_path / "run", problems(15), [[True]] * 15)
+    if limit:
+        results = next(run.rglob("results_*.json"))
+        data = json.loads(results.read_text())
+        data["config"]["limit"] = limit
+        data["n-samples"]["evalkit_math500"]["original"] = 15
+        results.write_text(json.dumps(data))
+    result = invoke("leaderboard", "add", str(run), "--dir", str(board))
+    message = str(result.exception)
+    assert result.exit_code != 0 and "15 of 500" in message and "--allow-partial" in message
+    assert not (board / "records").exists()
 
 
 def test_committed_leaderboard_is_valid_and_current():

@@ -11,7 +11,7 @@ from evalkit import stats
 from evalkit.errors import EvalkitError
 from evalkit.leaderboard import records as rec
 from evalkit.leaderboard import render as rnd
-from evalkit.runs import load_run
+from evalkit.rundir import atomic_write, load_run
 
 BOARD_HELP = "Leaderboard folder (records/, references.yaml, README.md)."
 DEFAULT_BOARD = Path("leaderboards")
@@ -41,17 +41,19 @@ def add(
     note: str = typer.Option("", "--note", help="Text shown under the table, e.g. where the outputs came from."),
     do_render: bool = typer.Option(True, "--render/--no-render", help="Regenerate README.md afterwards."),
     iters: int = typer.Option(stats.DEFAULT_ITERS, "--iters", min=200, help="Bootstrap resamples for the intervals."),
+    allow_partial: bool = typer.Option(False, "--allow-partial", help="Accept a run that scored fewer problems than "
+                                       "the benchmark has (--limit, a subset); the board shows its coverage, e.g. 200/500."),
 ) -> None:
     """Write one validated JSON record per (model, suite, preset) of RUN_DIR: scores, 95% intervals, n,
-    model id and revision, date, grader, manifest hash and samples-file hashes. Replaces an existing record
-    for the same key."""
+    model id and revision, date, grader version, manifest hash and samples-file hashes. Replaces an existing
+    record for the same key. A `--limit` or subset run is refused unless --allow-partial."""
     rnd.require_board(board)
     run = load_run(run_dir)
     console = Console()
-    for record in rec.build_records(run, preset=preset, suite=suite, note=note, iters=iters):
+    for record in rec.build_records(run, preset=preset, suite=suite, note=note, iters=iters, allow_partial=allow_partial):
         path = rec.record_path(board, record)
         existed = path.exists()
-        rec.write_atomic(path, rec.dump(record))
+        atomic_write(path, rec.dump(record))
         scores = ", ".join(f"{k} {100 * t['score']:.1f}" for k, t in record["tasks"].items())
         console.print(f"{'updated' if existed else 'wrote'} {path} ({scores})", highlight=False)
     if do_render:
@@ -64,7 +66,7 @@ def render(board: Path = typer.Option(DEFAULT_BOARD, "--dir", help=BOARD_HELP)) 
     text, problems = _render_text(board)
     if problems:
         raise EvalkitError(f"{board}: {len(problems)} invalid file(s), fix them first: " + "; ".join(problems))
-    rec.write_atomic(board / rnd.README, text)
+    atomic_write(board / rnd.README, text)
     Console().print(f"rendered {board / rnd.README}", highlight=False)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -23,45 +24,59 @@ def score_command(
                                   "$EVALKIT_DATA_DIR, else the one the run was evaluated on, else the Hub."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output; print only the summary."),
 ) -> None:
-    """Re-score an existing run (or any lm-eval samples file) in parallel with the current grader.
+    """Re-score an existing run in parallel with the current grader: an `evalkit eval` run, a plain
+    `lm_eval run ... --log_samples` output directory, one samples_<task>_<ts>.jsonl file, or a run written by
+    `evalkit leaderboard import-outputs` (its task, e.g. math500, is scored by evalkit_math500).
 
     Writes samples_<task>_<ts>.jsonl and results_<ts>.json (marked "rescored") beside the old files,
     plus rescore_<ts>.json summarising what changed: metric deltas, documents whose metrics changed and
     samples whose verdict flipped.
     """
+    from evalkit.errors import EvalkitError
+    from evalkit.run.tasks import ScoringOptions
+
+    if data_dir is not None and not data_dir.is_dir():
+        raise EvalkitError(f"--data-dir {data_dir} is not a directory.")
+    written = rescore_files(target, ScoringOptions(workers=workers), list(include_path), task, data_dir, quiet)
+    _print(written)
+
+
+def rescore_files(target: Path, options, include_path: list[Path], task: str | None = None,
+                  data_dir: Path | None = None, quiet: bool = False) -> dict:
+    """Re-score every samples file of `target`; write the new samples, results and summary beside them."""
     import contextlib
-    import os
 
     from lm_eval.tasks import TaskManager
 
+    from evalkit import data
     from evalkit.errors import EvalkitError
     from evalkit.harness import scoring_progress
-    from evalkit.harness.output_tokens import TOKENIZER_ENV
     from evalkit.run import rescore as rs
-    from evalkit.run.outputs import atomic_write, timestamp
     from evalkit.run.progress import StageProgress
-    from evalkit.run.tasks import include_paths
+    from evalkit.run.tasks import bind_filter_options, include_paths, task_metadata
+    from evalkit.rundir import (atomic_write, benchmark_of, find_samples, manifest, results_beside, run_root,
+                                timestamp, write_samples)
 
-    if workers:
-        os.environ["EVALKIT_GRADE_WORKERS"] = str(workers)
-    files = rs.find_samples(target)
+    files = find_samples(target)
     if task and len(files) > 1:
         raise EvalkitError("--task needs a single samples file, not a directory with several tasks.")
-    paths = include_paths(list(include_path))
-    tm = TaskManager(include_path=paths, include_defaults=False)
-    names = {t: (task or t) for t in files}
+    folders = {path.parent for path in files.values()}
+    if len(folders) > 1:
+        raise EvalkitError(f"{target} holds samples in several folders ({', '.join(sorted(map(str, folders)))}); "
+                           "pass one of them.")
+    (out_dir,) = folders
+    recorded = manifest.read(run_root(out_dir))
+    if data_dir is None and data.resolve_data_dir(None) is None:
+        data_dir = manifest.recorded_data_dir(recorded)  # the problems (and golds) the run was evaluated on
+    if options.tokenizer is None:  # only for responses whose token count the run did not record
+        options = replace(options, tokenizer=_loadable(manifest.recorded_tokenizer(recorded) or _results_tokenizer(files)))
+    paths = include_paths(include_path)
+    metadata = task_metadata(data_dir)
+    tm = TaskManager(include_path=paths, include_defaults=False, metadata=metadata)
+    names = {t: _task_name(task or t, tm.all_tasks, benchmark_of) for t in files}
     if any(n not in tm.all_tasks for n in names.values()):
-        tm = TaskManager(include_path=paths, include_defaults=True)
+        tm = TaskManager(include_path=paths, include_defaults=True, metadata=metadata)
     console = Console(stderr=True, quiet=quiet)
-    out_dir = target if target.is_dir() else target.parent
-    if data_dir is not None:
-        if not data_dir.is_dir():
-            raise EvalkitError(f"--data-dir {data_dir} is not a directory.")
-        os.environ["EVALKIT_DATA_DIR"] = str(data_dir.resolve())
-    elif not os.environ.get("EVALKIT_DATA_DIR") and (recorded := rs.run_data_dir(out_dir)):
-        os.environ["EVALKIT_DATA_DIR"] = recorded  # the problems (and golds) the run was evaluated on
-    if not os.environ.get(TOKENIZER_ENV) and (tokenizer := rs.run_tokenizer(out_dir)):
-        os.environ[TOKENIZER_ENV] = tokenizer  # token counts (mean_output_tokens) with the run's tokenizer
     stamp = timestamp()
     summary, results = {"source": str(target), "tasks": {}}, {"results": {}, "rescored_from": {}}
     with contextlib.nullcontext(None) if quiet else StageProgress(console) as bars:
@@ -70,29 +85,80 @@ def score_command(
             if name not in tm.all_tasks:
                 raise EvalkitError(f"{path}: task {name!r} is not known to lm-eval or tasks/; pass --task or --include-path.")
             task_obj = tm.load([name])["tasks"][name]
+            bind_filter_options(task_obj, options)
             opener = (lambda label, total, t=file_task: bars.open_scoring(f"{t}: {label}", total)) if bars \
                 else scoring_progress.silent
             with scoring_progress.listening(opener):
                 res = rs.rescore_task(task_obj, name, path)
-            res.old_metrics = rs.old_results(path, file_task)
+            source = results_beside(path)
+            res.old_metrics = rs.old_metrics(source, file_task)
             out_path = out_dir / f"samples_{file_task}_{stamp}.jsonl"
-            atomic_write(out_path, "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in res.rows))
+            write_samples(out_path, res.rows)
             results["results"][file_task] = {"alias": file_task, **res.new_metrics}
             results["rescored_from"][file_task] = path.name
-            rs.carry_run_description(results, rs.source_results(path), file_task)
+            rs.carry_run_description(results, source, file_task)
             deltas = {k: {"old": res.old_metrics.get(k), "new": v,
-                          "delta": (v - res.old_metrics[k]) if isinstance(res.old_metrics.get(k), (int, float)) else None}
+                          "delta": (v - res.old_metrics[k]) if isinstance(res.old_metrics.get(k), int | float) else None}
                       for k, v in res.new_metrics.items()}
-            summary["tasks"][file_task] = {"samples_file": out_path.name, "documents": len(res.rows), "samples": res.samples,
+            summary["tasks"][file_task] = {"samples_file": out_path.name, "scored_with": name,
+                                           "documents": len(res.rows), "samples": res.samples,
                                            "documents_changed": res.docs_changed, "samples_flipped": res.samples_flipped,
                                            "metrics": deltas}
     results["rescored"] = True
+    results["grader"] = _graders(names)
     atomic_write(out_dir / f"results_{stamp}.json", json.dumps(results, indent=2, default=str))
-    atomic_write(out_dir / f"rescore_{stamp}.json", json.dumps(summary, indent=2, default=str))
-    _print(summary, out_dir / f"rescore_{stamp}.json")
+    summary_path = out_dir / f"rescore_{stamp}.json"
+    atomic_write(summary_path, json.dumps(summary, indent=2, default=str))
+    summary["path"] = str(summary_path)
+    return summary
 
 
-def _print(summary: dict, path: Path) -> None:
+def _task_name(name: str, known, benchmark_of) -> str:
+    """The task to score a file's samples with: its own name, else the evalkit task of its benchmark
+    (an imported run filed under `math500` is scored by `evalkit_math500`)."""
+    if name in known:
+        return name
+    mapped = benchmark_of(name).task
+    return mapped if mapped in known else name
+
+
+def _graders(names: dict[str, str]) -> dict[str, str]:
+    """task -> the version string of the grader that just scored it (what the leaderboard shows)."""
+    from evalkit.grading.version import grader_version
+    from evalkit.rundir import benchmark_of
+
+    return {t: grader_version(benchmark_of(name).suite or "math") for t, name in names.items()}
+
+
+def _results_tokenizer(files: dict[str, Path]) -> str | None:
+    """The model lm-eval's results config names (`pretrained=...`/`tokenizer=...`), for plain lm-eval runs."""
+    from evalkit.rundir import results_beside
+
+    for path in files.values():
+        args = (results_beside(path).get("config") or {}).get("model_args")
+        if isinstance(args, str):  # lm_eval's "pretrained=...,tokenizer=..."
+            args = dict(kv.split("=", 1) for kv in args.split(",") if "=" in kv)
+        if isinstance(args, dict):
+            name = args.get("tokenizer") or args.get("pretrained") or args.get("model")
+            if name:
+                return str(name)
+    return None
+
+
+def _loadable(name: str | None) -> str | None:
+    """`name` when a tokenizer loads from it here (offline, a missing model is common), else None."""
+    from evalkit.harness.generation import load_tokenizer
+
+    if not name:
+        return None
+    try:
+        load_tokenizer(name)
+    except (OSError, ValueError):
+        return None
+    return name
+
+
+def _print(summary: dict) -> None:
     table = Table(title="evalkit score: what changed")
     for col in ("task", "metric", "old", "new", "delta"):
         table.add_column(col, justify="left" if col in ("task", "metric") else "right")
@@ -108,4 +174,4 @@ def _print(summary: dict, path: Path) -> None:
     for task, info in summary["tasks"].items():
         console.print(f"{task}: {info['documents']} documents, {info['samples']} samples; "
                       f"{info['samples_flipped']} verdicts flipped, {info['documents_changed']} documents changed.")
-    console.print(f"summary: {path}")
+    console.print(f"summary: {summary['path']}")

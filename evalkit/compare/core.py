@@ -15,7 +15,7 @@ import numpy as np
 
 from evalkit import stats
 from evalkit.errors import EvalkitError
-from evalkit.runs import ProblemResult, Run, TaskResult
+from evalkit.rundir import ProblemResult, Run, TaskResult
 
 
 @dataclass

@@ -15,7 +15,7 @@ import numpy as np
 
 from evalkit.compare.core import Report
 from evalkit.errors import EvalkitError
-from evalkit.runs import Run
+from evalkit.rundir import Run
 
 N_BUCKETS = 5
 

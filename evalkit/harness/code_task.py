@@ -98,13 +98,18 @@ def _text(resp: Any) -> str:
     return resp if isinstance(resp, str) else str(resp[0])
 
 
-def judge_responses(resps: list[list[Any]], docs: list[dict]) -> list[list[str]]:
-    """Judge every sample of every document in one sandboxed batch; one JSON verdict string per sample."""
+def judge_responses(resps: list[list[Any]], docs: list[dict], *, workers: int | None = None,
+                    timeout_s: float | None = None, memory_mb: int | None = None, mode: str | None = None,
+                    **_: Any) -> list[list[str]]:
+    """Judge every sample of every document in one sandboxed batch; one JSON verdict string per sample.
+
+    evalkit binds the keyword arguments per run (`evalkit.run.tasks.bind_filter_options`); under plain
+    lm-eval the user's $EVALKIT_CODE_* settings (read here, never written by evalkit) or the defaults apply."""
     from sandbox import Job, Limits, judge_many
 
-    limits = Limits(timeout_s=float(os.environ.get(TIMEOUT_ENV, "6")),
-                    memory_mb=int(os.environ.get(MEMORY_ENV, "1024")))
-    mode = os.environ.get(MODE_ENV, "lcb")
+    limits = Limits(timeout_s=float(timeout_s or os.environ.get(TIMEOUT_ENV, "6")),
+                    memory_mb=int(memory_mb or os.environ.get(MEMORY_ENV, "1024")))
+    mode = mode or os.environ.get(MODE_ENV, "lcb")
     codes = [[extract_code(_text(r)) for r in doc_resps] for doc_resps in resps]
     jobs, where = [], []
     for d, (doc, doc_codes) in enumerate(zip(docs, codes)):
@@ -113,7 +118,7 @@ def judge_responses(resps: list[list[Any]], docs: list[dict]) -> list[list[str]]
             if code is not None:
                 jobs.append(Job(code, tests, doc["fn_name"] or None))
                 where.append((d, s))
-    workers = int(os.environ[WORKERS_ENV]) if os.environ.get(WORKERS_ENV) else None
+    workers = workers or (int(os.environ[WORKERS_ENV]) if os.environ.get(WORKERS_ENV) else None)
     advance = scoring_progress.open_batch("judging (code)", len(jobs))
     judged = dict(zip(where, judge_many(
         jobs, mode=mode, limits=limits, workers=workers, description="judging LiveCodeBench", progress=advance is None,

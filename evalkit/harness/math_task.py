@@ -9,12 +9,11 @@ pass@k, maj@n, the extraction-failure rate and output lengths (and what `--log_s
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 from evalkit import data, grading, metrics
 from evalkit.harness import scoring_progress
-from evalkit.harness.output_tokens import count_tokens
+from evalkit.harness.generation import output_tokens
 
 # Sky-T1 evaluation prompts (SkyThought): MATH500 / AMC23 / OlympiadBench put the instruction first,
 # AIME puts it after the problem.
@@ -22,9 +21,6 @@ BOXED_FIRST = "Return your final response within \\boxed{{}}. {question}"
 BOXED_AFTER = "{question}\nReturn your final response within \\boxed{{}}"
 
 _GOLD_KEY = "\x00gold"  # a vote key no extracted answer can collide with
-
-GRADE_TIMEOUT_ENV = "EVALKIT_GRADE_TIMEOUT"
-GRADE_WORKERS_ENV = "EVALKIT_GRADE_WORKERS"
 
 
 def load_benchmark(name: str, data_dir: str | None = None, **_: Any):
@@ -70,23 +66,26 @@ def _text(resp: Any) -> str:
     return resp if isinstance(resp, str) else str(resp[0])
 
 
-def grade_responses(resps: list[list[Any]], docs: list[dict]) -> list[list[str]]:
+def grade_responses(resps: list[list[Any]], docs: list[dict], *, workers: int | None = None, timeout: float = 5.0,
+                    tokenizer: str | None = None) -> list[list[str]]:
     """Grade every sample of every document in one parallel batch.
 
     Each sample becomes a JSON string `{"extracted", "correct", "verdict", "reason", "chars", "tokens"}`:
-    strings, because lm-eval's samples logger turns anything else into a Python repr."""
+    strings, because lm-eval's samples logger turns anything else into a Python repr. `tokens` is the
+    count the backend reported; only without one is the text re-tokenised, with `tokenizer`. evalkit binds
+    the keyword arguments per run (`evalkit.run.tasks.bind_filter_options`); plain lm-eval uses the defaults."""
     texts = [[_text(r) for r in doc_resps] for doc_resps in resps]
     items = [
         grading.GradeItem(gold=list(doc["answers"]), output=text) for doc, doc_texts in zip(docs, texts) for text in doc_texts
     ]
     verdicts = grading.grade(
         items,
-        workers=int(os.environ[GRADE_WORKERS_ENV]) if os.environ.get(GRADE_WORKERS_ENV) else None,
-        timeout=float(os.environ.get(GRADE_TIMEOUT_ENV, "5")),
+        workers=workers,
+        timeout=timeout,
         progress=scoring_progress.open_batch("grading (math)", len(items)),
     )
     flat_texts = [t for doc_texts in texts for t in doc_texts]
-    tokens = count_tokens(flat_texts)
+    tokens = output_tokens([r for doc_resps in resps for r in doc_resps], tokenizer)
     out, i = [], 0
     for doc_texts in texts:
         per_doc = []

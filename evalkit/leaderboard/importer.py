@@ -8,7 +8,6 @@ is not in such files, so `prompt_hash` covers the problem text only; the run say
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from pathlib import Path
@@ -17,20 +16,11 @@ from typing import Any
 from evalkit import metrics
 from evalkit.data.jsonl import read_jsonl
 from evalkit.errors import DataError, EvalkitError
-from evalkit.lmeval_files import sample_row, write_run
-from evalkit.runs import sha256_file
+from evalkit.grading.version import grader_version
+from evalkit.rundir import atomic_write, sample_row, sha256_file, write_lmeval_run
 
 VERDICT_SOURCES = ("checker", "published")
 FILTER = "score"
-
-
-def grader_version() -> str:
-    """evalkit's checker, identified by a hash of its source files (changes whenever grading does)."""
-    root = Path(__file__).resolve().parents[1] / "grading"
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    return f"evalkit.grading@{digest.hexdigest()[:12]}"
 
 
 def _verdicts(rows: list[dict[str, Any]], source: str, path: Path, workers: int | None) -> list[dict[str, Any]]:
@@ -81,14 +71,15 @@ def import_outputs(jsonl: Path, out: Path, model: str, task: str, verdicts: str 
         if tokens is not None:
             values["mean_output_tokens"] = float(tokens[i])
         per_doc.append(values)
-        doc = {"problem_id": row["problem_id"], "problem": row["problem"], "answer": row["gold"]}
+        # the doc in the shape of evalkit's math task docs, so `evalkit score` re-grades it with that task
+        doc = {"id": row["problem_id"], "question": row["problem"], "answers": [row["gold"]], "answer": row["gold"]}
         samples.append(sample_row(i, doc, row["problem"], row["gold"], {}, [row["output"]], [verdict], FILTER, values))
     source = {"file": jsonl.name, "sha256": sha256_file(jsonl)}
     for key in ("source", "commit", "bench", "model"):
         values = sorted({str(r[key]) for r in rows if key in r})
         if values:
             source[key] = values[0] if len(values) == 1 else values
-    grader = grader_version() if verdicts == "checker" else f"published verdicts ({source.get('source', jsonl.name)})"
+    grader = grader_version("math") if verdicts == "checker" else f"published:{source.get('source', jsonl.name)}"
     aggregate = {}
     for key in per_doc[0]:
         vals = [d[key] for d in per_doc]
@@ -112,10 +103,10 @@ def import_outputs(jsonl: Path, out: Path, model: str, task: str, verdicts: str 
         "date": time.time(),
     }
     out.mkdir(parents=True, exist_ok=True)
-    write_run(out, f"pretrained={model}", results, {task: samples})
+    write_lmeval_run(out, f"pretrained={model}", results, {task: samples})
     manifest = {
         "kind": "imported-outputs", "model": model, "preset": f"imported-{verdicts}",
         "grader": grader, "source": source, "note": note,
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    atomic_write(out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return out

@@ -7,9 +7,7 @@ Layout: `<board>/records/<suite>/<model>__<preset>.json`, `<board>/references.ya
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,10 +16,9 @@ import jsonschema
 
 from evalkit import __version__, stats
 from evalkit.errors import EvalkitError
-from evalkit.runs import Run, TaskResult, sha256_file
+from evalkit.rundir import Run, TaskResult, atomic_write, benchmark_of, sha256_file
 
 SCHEMA_FILE = Path(__file__).with_name("record.schema.json")
-TASK_PREFIX = "evalkit_"
 
 
 @cache
@@ -36,15 +33,6 @@ def validation_errors(record: Any) -> list[str]:
             for e in sorted(validator.iter_errors(record), key=lambda e: list(map(str, e.absolute_path)))]
 
 
-def benchmark_of(task: str) -> tuple[str, str | None]:
-    """(benchmark key, suite or None): `evalkit_math500` -> ("math500", "math") via the data registry."""
-    from evalkit import data
-
-    key = re.sub(r"[^a-z0-9_]", "_", task.removeprefix(TASK_PREFIX).lower())
-    bench = data.registry().get(key)
-    return key, (bench.suite if bench else None)
-
-
 def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "unnamed"
 
@@ -53,36 +41,67 @@ def record_path(board: Path, record: dict[str, Any]) -> Path:
     return board / "records" / record["suite"] / f"{safe_name(record['model']['id'])}__{record['preset']}.json"
 
 
-def _grader(run: Run, task: TaskResult) -> str:
-    for source in (task.settings, run.settings):
-        for key in ("metadata.grader", "manifest.grader", "manifest.versions.grader", "manifest.versions.evalkit"):
-            if source.get(key):
-                return source[key]
-    return f"task-defined ({task.metric})"
+def grader_of(run: Run, task: TaskResult, suite: str) -> str:
+    """The version string of the grader behind the task's verdicts: the one `evalkit score` recorded, an
+    imported run's (`evalkit.grading@...` or `published:<source>`), the one `evalkit eval` ran, else unknown."""
+    rescored = run.results.get("grader")
+    if isinstance(rescored, dict) and rescored.get(task.name):
+        return str(rescored[task.name])
+    if task.settings.get("metadata.grader"):
+        return task.settings["metadata.grader"]
+    versions = run.manifest.get("versions") if isinstance(run.manifest.get("versions"), dict) else {}
+    recorded = versions.get("judge" if suite == "code" else "grader")
+    return str(recorded) if recorded else "unknown (the run recorded no grader version)"
+
+
+def coverage(run: Run, task: TaskResult) -> tuple[int, int]:
+    """(problems scored, problems in the benchmark): a `--limit` run or a subset scores fewer."""
+    from evalkit import data
+
+    scored = len(task.problems)
+    counts = (run.results.get("n-samples") or {}).get(task.name) or {}
+    total = int(counts.get("original") or scored)
+    found = benchmark_of(task.name)
+    if found.benchmark == found.key:  # a whole benchmark, not a slice (livecodebench_easy): its declared size
+        total = max(total, int(getattr(data.get(found.benchmark), "expected_count", 0) or 0))
+    return scored, max(total, scored)
 
 
 def _clip(x: float) -> float:
     return min(1.0, max(0.0, round(x, 6)))
 
 
-def _task_entry(task: TaskResult, iters: int) -> dict[str, Any]:
+def _task_entry(task: TaskResult, iters: int, total: int) -> dict[str, Any]:
     scores = [p.score for p in task.problems]
     lo, hi = stats.bootstrap_ci(scores, iters=iters, seed=0)
-    return {
+    entry = {
         "task": task.name, "metric": task.metric, "score": _clip(sum(scores) / len(scores)), "ci95": [_clip(lo), _clip(hi)],
         "n_problems": len(scores), "samples_per_problem": max(p.n for p in task.problems),
         "samples_sha256": sha256_file(task.samples_file),
     }
+    if total > len(scores):
+        entry["benchmark_problems"] = total
+    return entry
 
 
 def build_records(run: Run, preset: str | None = None, suite: str | None = None, note: str = "",
-                  iters: int = stats.DEFAULT_ITERS) -> list[dict[str, Any]]:
-    """One record per suite among the run's tasks. Tasks of no known suite need `suite`."""
+                  iters: int = stats.DEFAULT_ITERS, allow_partial: bool = False) -> list[dict[str, Any]]:
+    """One record per suite among the run's tasks. Tasks of no known suite need `suite`. A task scored on
+    fewer problems than its benchmark has (`--limit`, a subset) is refused unless `allow_partial`."""
     preset = safe_name(preset or run.preset or "lm-eval")
     by_suite: dict[str, dict[str, TaskResult]] = {}
     unknown = []
+    totals: dict[str, int] = {}
     for name, task in sorted(run.tasks.items()):
-        key, task_suite = benchmark_of(name)
+        found = benchmark_of(name)
+        key, task_suite = found.key, found.suite
+        scored, totals[name] = coverage(run, task)
+        limited = run.results.get("config", {}).get("limit") not in (None, "", 0) if isinstance(
+            run.results.get("config"), dict) else False
+        if (scored < totals[name] or limited) and not allow_partial:
+            raise EvalkitError(f"{run.path}: task {name} scored {scored} of {totals[name]} problems"
+                               f"{' (--limit)' if limited else ''}; a partial run goes on the leaderboard only with "
+                               "--allow-partial, and is then shown with its coverage.")
         chosen = suite or task_suite
         if chosen is None:
             unknown.append(name)
@@ -92,7 +111,7 @@ def build_records(run: Run, preset: str | None = None, suite: str | None = None,
         raise EvalkitError(f"tasks {', '.join(unknown)} belong to no known benchmark suite; pass --suite.")
     records = []
     for suite_name, tasks in sorted(by_suite.items()):
-        graders = sorted({_grader(run, t) for t in tasks.values()})
+        graders = sorted({grader_of(run, t, suite_name) for t in tasks.values()})
         record = {
             "schema_version": 1,
             "model": {"id": run.model, "revision": run.model_revision or "unknown"},
@@ -105,7 +124,7 @@ def build_records(run: Run, preset: str | None = None, suite: str | None = None,
                 "manifest_sha256": sha256_file(run.manifest_file) if run.manifest_file else None,
                 "results_sha256": sha256_file(run.results_file),
             },
-            "tasks": {key: _task_entry(task, iters) for key, task in sorted(tasks.items())},
+            "tasks": {key: _task_entry(task, iters, totals[task.name]) for key, task in sorted(tasks.items())},
             "evalkit_version": __version__,
         }
         errors = validation_errors(record)
@@ -117,14 +136,6 @@ def build_records(run: Run, preset: str | None = None, suite: str | None = None,
 
 def dump(record: dict[str, Any]) -> str:
     return json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
 
 
 def load_records(board: Path) -> tuple[list[tuple[Path, dict[str, Any]]], list[str]]:

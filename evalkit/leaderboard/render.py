@@ -20,9 +20,12 @@ HEADER = """# evalkit leaderboards
      `evalkit leaderboard check` (run in CI) fails when this file is out of date. -->
 
 Scores are percentages: the mean over problems of the per-problem metric (avg@n for evalkit math tasks),
-with a 95% bootstrap interval over problems. *n* is problems × samples per problem. "reported" is the
-published number for the same model and benchmark, when one exists (sources at the bottom).
-Add a run with `evalkit leaderboard add RUN_DIR`; see the evalkit README for details.
+with a 95% bootstrap interval over problems. *n* is problems × samples per problem; a partial run (a
+subset or `--limit`, added with `--allow-partial`) shows its coverage, e.g. 200/500×1, and is not
+comparable with a whole-benchmark number. "reported" is the published number for the same model and
+benchmark, when one exists (sources at the bottom). The grader column is the version of the checker
+(`evalkit.grading@…`) or judge (`sandbox@…`) behind the verdicts, or `published:<source>` for imported
+verdicts. Add a run with `evalkit leaderboard add RUN_DIR`; see docs/results.md.
 """
 
 
@@ -87,7 +90,7 @@ def render(board: Path, records: list[tuple[Path, dict[str, Any]]], references: 
                 rows.append((bench, -task["score"], rec["model"]["id"], rec["preset"], [
                     bench, _md(rec["model"]["id"]), _md(rec["model"]["revision"]), _md(rec["preset"]),
                     f"**{_pct(task['score'])}** [{_pct(task['ci95'][0])}, {_pct(task['ci95'][1])}]",
-                    f"{task['n_problems']}×{task['samples_per_problem']}",
+                    _n(task),
                     f"{ref[0]:g} [{marks[ref[1]]}]" if ref else "—",
                     _md(rec["grader"]) + note_ref, rec["date"], f"[json]({link})",
                 ]))
@@ -111,6 +114,13 @@ def render(board: Path, records: list[tuple[Path, dict[str, Any]]], references: 
             out.append(f"[{marks[sid]}] {title}" + (f" — <{url}>" if url else ""))
         out.append("")
     return "\n".join(out)
+
+
+def _n(task: dict) -> str:
+    """problems × samples; a partial run shows its coverage (200/500×1)."""
+    total = task.get("benchmark_problems")
+    problems = f"{task['n_problems']}/{total}" if total and total > task["n_problems"] else str(task["n_problems"])
+    return f"{problems}×{task['samples_per_problem']}"
 
 
 def check_current(board: Path, text: str) -> str | None:

@@ -6,22 +6,21 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from evalkit import presets
+from evalkit import data, presets
 from evalkit.backends import BackendSpec, open_generator
 from evalkit.errors import EvalkitError
 from evalkit.harness import scoring_progress
-from evalkit.run import manifest as mf
+from evalkit.rundir import manifest as mf
 from evalkit.run.cache import GenerationStore
 from evalkit.run.front import TokenizerFront, chat_template_hash
 from evalkit.run.identity import generation_identity
-from evalkit.run.outputs import write_results
+from evalkit.rundir import write_results
 from evalkit.run.resumable_lm import ResumableLM
-from evalkit.run.tasks import open_task_manager
+from evalkit.run.tasks import ScoringOptions, open_task_manager
 
 DEFAULT_CHUNK = {"vllm": 512, "hf": 32, "openai": 256}
 
@@ -43,16 +42,16 @@ class EvalConfig:
     data_dir: Path | None = None
     chunk_size: int | None = None
     quiet: bool = False
+    scoring: ScoringOptions = field(default_factory=ScoringOptions)
 
 
 def run_eval(cfg: EvalConfig) -> dict:
     """Run (or resume) an evaluation; returns the final manifest entry of this invocation."""
     stages: dict[str, float] = {}
     t_start = time.perf_counter()
-    if cfg.data_dir is not None:
-        if not cfg.data_dir.is_dir():
-            raise EvalkitError(f"--data-dir {cfg.data_dir} is not a directory.")
-        os.environ["EVALKIT_DATA_DIR"] = str(cfg.data_dir.resolve())
+    if cfg.data_dir is not None and not cfg.data_dir.is_dir():
+        raise EvalkitError(f"--data-dir {cfg.data_dir} is not a directory.")
+    data_dir = data.resolve_data_dir(cfg.data_dir)  # None: the Hub
     if cfg.quiet:
         logging.getLogger("lm_eval").setLevel(logging.ERROR)
     preset = presets.load(cfg.preset)
@@ -64,7 +63,8 @@ def run_eval(cfg: EvalConfig) -> dict:
         spec = replace(spec, chat=True)  # the server applies the chat template
 
     t0 = time.perf_counter()
-    tm = open_task_manager(lambda task: presets.resolve(preset, task, overrides), cfg.include_path, cfg.tasks)
+    tm = open_task_manager(lambda task: presets.resolve(preset, task, overrides), cfg.include_path, cfg.tasks,
+                           data_dir=data_dir, scoring=cfg.scoring)
     names = tm.resolve_names(cfg.tasks)
     for name in names:  # bad --n/--temperature/--top-p/--max-tokens fail here, before anything loads
         presets.resolve(preset, name, overrides)
@@ -81,8 +81,8 @@ def run_eval(cfg: EvalConfig) -> dict:
                   "preset": preset, "overrides": {k: v for k, v in overrides.items() if v is not None},
                   "backend": spec.to_dict(), "tasks": names, "limit": cfg.limit, "seed": spec.seed,
                   "system_prompt": system_prompt, "apply_chat_template": apply_chat,
-                  "data_dir": os.environ.get("EVALKIT_DATA_DIR")}  # None: the Hub; `evalkit score` reads it back
-    manifest.setdefault("invocations", []).append(invocation)
+                  "data_dir": str(data_dir.resolve()) if data_dir else None}  # None: the Hub; `score` reads it back
+    mf.begin_invocation(manifest, invocation)
 
     identity = generation_identity(spec)
     manifest.update({

@@ -3,19 +3,17 @@
 For each samples file the task is rebuilt from its lm-eval config (our `tasks/` on the include
 path), its filter pipeline (the batch grader, in parallel) is applied to the stored responses, and its
 own `process_results` and aggregations give the new metrics. So `evalkit score` is exactly what a
-fresh run would report for the same generations.
+fresh run would report for the same generations. Reading the files is `evalkit.rundir`'s job.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evalkit.errors import EvalkitError
-
-SAMPLES_RE = re.compile(r"^samples_(?P<task>.+)_(?P<ts>\d{4}-\d\d-\d\dT[\d.\-]+)\.jsonl$")
+from evalkit.harness.generation import Generation
+from evalkit.rundir.samples import read_rows, request, responses, verdict_records
 
 
 @dataclass
@@ -30,52 +28,22 @@ class TaskRescore:
     samples: int = 0
 
 
-def find_samples(target: Path) -> dict[str, Path]:
-    """task -> samples file: the newest per task in a run directory (not earlier rescores), or one file."""
-    if target.is_file():
-        m = SAMPLES_RE.match(target.name)
-        if not m:
-            raise EvalkitError(f"{target}: not an lm-eval samples file (expected samples_<task>_<timestamp>.jsonl).")
-        return {m["task"]: target}
-    if not target.is_dir():
-        raise EvalkitError(f"{target} is neither a run directory nor a samples_*.jsonl file.")
-    found: dict[str, tuple[str, Path]] = {}
-    for path in target.rglob("samples_*.jsonl"):
-        m = SAMPLES_RE.match(path.name)
-        if m and (m["task"] not in found or m["ts"] > found[m["task"]][0]):
-            found[m["task"]] = (m["ts"], path)
-    if not found:
-        raise EvalkitError(f"no samples_<task>_<timestamp>.jsonl files under {target}.")
-    return {task: path for task, (_ts, path) in sorted(found.items())}
-
-
-def read_rows(path: Path) -> list[dict]:
-    rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise EvalkitError(f"{path}:{n}: not valid JSON ({err.msg}).") from None
-        if not isinstance(row, dict) or "doc" not in row or "resps" not in row:
-            raise EvalkitError(f"{path}:{n}: an lm-eval sample needs 'doc' and 'resps' (run with --log_samples).")
-        rows.append(row)
-    return rows
-
-
 def rescore_task(task_obj, name: str, path: Path) -> TaskRescore:
     from lm_eval.api.instance import Instance
 
-    rows = read_rows(path)
+    numbered = read_rows(path)
+    rows = [row for _, row in numbered]
     result = TaskRescore(task=name, source=path, rows=rows)
     instances = []
-    for row in rows:
-        if len(row["resps"]) != 1:
-            raise EvalkitError(f"{path}: doc {row.get('doc_id')} has {len(row['resps'])} requests; only generation tasks can be re-scored.")
-        inst = Instance(request_type="generate_until", doc=row["doc"], arguments=tuple(row["arguments"][0]),
-                        idx=0, metadata=(name, row.get("doc_id"), len(row["resps"][0])))
-        inst.resps = list(row["resps"][0])
+    for lineno, row in numbered:
+        where = f"{path}:{lineno}"
+        texts = responses(row, where)
+        old = verdict_records(row.get("filtered_resps")) or []
+        counts = [r.get("tokens") for r in old] if len(old) == len(texts) else [None] * len(texts)
+        inst = Instance(request_type="generate_until", doc=row["doc"], arguments=request(row, where),
+                        idx=0, metadata=(name, row.get("doc_id"), len(texts)))
+        # the token counts the run recorded travel with the responses: nothing is re-tokenised
+        inst.resps = [Generation(t, c if isinstance(c, int) else None) for t, c in zip(texts, counts, strict=True)]
         instances.append(inst)
     filters = getattr(task_obj, "_filters", [])
     for ensemble in filters:
@@ -116,61 +84,10 @@ def _verdict(sample) -> object:
     return sample
 
 
-def source_results(path: Path) -> dict:
-    """The whole results_*.json written with these samples ({} when there is none)."""
-    m = SAMPLES_RE.match(path.name)
-    candidate = path.parent / f"results_{m['ts']}.json" if m else None
-    if candidate is None or not candidate.is_file():
-        return {}
-    try:
-        data = json.loads(candidate.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
-        raise EvalkitError(f"cannot read {candidate}: {err}.") from None
-    return data if isinstance(data, dict) else {}
-
-
-def old_results(path: Path, task: str) -> dict[str, float]:
-    """The task's metrics from the results_*.json written with these samples, when there is one."""
-    return {k: v for k, v in source_results(path).get("results", {}).get(task, {}).items()
-            if isinstance(v, (int, float)) and "stderr" not in k}
-
-
-def run_data_dir(run_dir: Path) -> str | None:
-    """The local benchmark directory the run's latest `evalkit eval` read, when it is still there."""
-    manifest = run_dir / "manifest.json"
-    if not manifest.is_file():
-        return None
-    path = ((json.loads(manifest.read_text()).get("invocations") or [{}])[-1]).get("data_dir")
-    return path if path and Path(path).is_dir() else None
-
-
-def run_tokenizer(run_dir: Path) -> str | None:
-    """The tokenizer of the model a run evaluated (manifest.json, else lm-eval's results config), when
-    it loads here; `evalkit score` hands it to the token-counting filters, which have no model to ask."""
-    from evalkit.harness.output_tokens import _load
-
-    name = None
-    manifest = run_dir / "manifest.json"
-    if manifest.is_file():
-        data = json.loads(manifest.read_text())
-        backend = ((data.get("invocations") or [{}])[-1]).get("backend") or {}
-        model = data.get("model") or {}
-        name = backend.get("tokenizer") or model.get("local_path") or model.get("id")
-    else:
-        for path in sorted(run_dir.glob("results_*.json"), reverse=True):
-            args = (json.loads(path.read_text()).get("config") or {}).get("model_args")
-            if isinstance(args, str):  # lm_eval's "pretrained=...,tokenizer=..."
-                args = dict(kv.split("=", 1) for kv in args.split(",") if "=" in kv)
-            if isinstance(args, dict):
-                name = args.get("tokenizer") or args.get("pretrained") or args.get("model")
-                break
-    if not name:
-        return None
-    try:
-        _load(str(name))
-    except (OSError, ValueError):
-        return None
-    return str(name)
+def old_metrics(source: dict, task: str) -> dict[str, float]:
+    """The task's metrics in the results written with the samples (`source`), when there are any."""
+    return {k: v for k, v in (source.get("results") or {}).get(task, {}).items()
+            if isinstance(v, int | float) and "stderr" not in k}
 
 
 # Per-task keys of lm-eval's results that describe how the run was made, not what it scored.

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from lm_eval.api.model import LM
 
 from evalkit.errors import EvalkitError
+from evalkit.harness.generation import Generation
 from evalkit.run.cache import GenerationStore, request_key
 
 
@@ -47,7 +48,7 @@ class ResumableLM(LM):
 
     @property
     def tokenizer(self):
-        """The front-end tokenizer, so filters that count output tokens (harness.output_tokens) find it."""
+        """The front-end tokenizer (counts output tokens when the backend reports none)."""
         return getattr(self.front, "tokenizer", None)
 
     @property
@@ -72,6 +73,7 @@ class ResumableLM(LM):
         return key, dict(gen_kwargs) | {"seed": int(key[:8], 16) & 0x7FFFFFFF}
 
     def generate_until(self, requests, disable_tqdm: bool = False) -> list[str]:
+        """Responses as `Generation` strings carrying their output-token counts, for the scoring filters."""
         seen: Counter = Counter()
         keyed = []
         for req in requests:
@@ -83,7 +85,7 @@ class ResumableLM(LM):
         for i, (_req, key, _kw) in enumerate(keyed):
             hit = self.store.get(key)
             if hit is not None:
-                out[i] = hit["output"]
+                out[i] = Generation(hit["output"], hit.get("output_tokens"))
             else:
                 missing.append(i)
         self.stats["requests"] += len(keyed)
@@ -96,7 +98,7 @@ class ResumableLM(LM):
             self.progress.start_generation(total=len(keyed), done=len(keyed) - len(missing))
         if missing:
             self._generate(keyed, missing, out)
-        return [o if o is not None else "" for o in out]
+        return [o if o is not None else Generation("", 0) for o in out]
 
     def _generate(self, keyed, missing: list[int], out: list) -> None:
         chunks = [missing[i : i + self.chunk_size] for i in range(0, len(missing), self.chunk_size)]
@@ -108,10 +110,10 @@ class ResumableLM(LM):
             for i, text in zip(chunks[idx], texts, strict=True):
                 req, key, _kw = keyed[i]
                 n_tok = self._count_tokens(text)
-                tokens += n_tok
+                tokens += n_tok or 0
                 task, doc_id = (req.metadata[0], req.metadata[1]) if req.metadata else ("", None)
                 records.append({"key": key, "task": task, "doc_id": doc_id, "output": text, "output_tokens": n_tok})
-                out[i] = text
+                out[i] = Generation(str(text), n_tok)
             self.store.append(records)
             self.stats["generated"] += len(records)
             self.stats["backend_calls"] += 1
@@ -120,11 +122,15 @@ class ResumableLM(LM):
                 self.progress.advance_generation(len(records), tokens)
         self.stats["generation_s"] += time.perf_counter() - t0
 
-    def _count_tokens(self, text: str) -> int:
+    def _count_tokens(self, text: str) -> int | None:
+        """The backend's count when it reported one, else the evaluated model's tokenizer's, else None."""
+        reported = getattr(text, "output_tokens", None)
+        if reported is not None:
+            return int(reported)
         tokenizer = self.tokenizer
         if tokenizer is not None and hasattr(tokenizer, "encode"):
-            return len(tokenizer.encode(text, add_special_tokens=False))
-        return len(text.split())  # no tokenizer at hand: words, as a rough figure
+            return len(tokenizer.encode(str(text), add_special_tokens=False))
+        return None
 
     def close(self) -> None:
         if self.generator is not None:

@@ -1,19 +1,27 @@
 """Our lm-eval tasks with the run's settings applied: a TaskManager that overrides per-task config
 (repeats, generation_kwargs) right after lm-eval builds each task, and fingerprints the data read.
+
+Run settings reach the tasks as arguments, never through os.environ: the data directory as lm-eval
+task metadata (`custom_dataset` receives it, as `lm_eval --metadata '{"data_dir": ...}'` does), and the
+scoring options (`ScoringOptions`: workers, timeouts, tokenizer) bound as keyword arguments of the
+tasks' grading filters.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import json
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from lm_eval.tasks import TaskManager
 
 from evalkit.errors import EvalkitError
 from evalkit.presets import TaskSettings
-from evalkit.runs import sha256_file
+from evalkit.rundir import sha256_file
 
 TASKS_DIR = Path(__file__).resolve().parents[2] / "tasks"
 
@@ -23,11 +31,52 @@ def include_paths(extra: list[Path] | None = None) -> list[str]:
     return [str(p) for p in paths]
 
 
+@dataclass(frozen=True)
+class ScoringOptions:
+    """How a run's samples are scored; one object passed from the command line to the filters.
+
+    Extend it with a field (and the filter parameter of the same name) for a new scoring option."""
+
+    workers: int | None = None  # grading / judging worker processes (None: one per CPU)
+    timeout: float | None = None  # math: seconds per answer comparison
+    tokenizer: str | None = None  # only to re-tokenise responses that carry no backend token count
+
+    def filter_kwargs(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def bind_filter_options(task, options: ScoringOptions) -> None:
+    """Bind `options` as keyword arguments of the task's custom filter functions (those they accept)."""
+    kwargs = options.filter_kwargs()
+    if not kwargs:
+        return
+    for ensemble in getattr(task, "_filters", []):
+        bound = []
+        for make in ensemble.filters:
+            fn = make.keywords.get("filter_fn") if isinstance(make, functools.partial) else None
+            if fn is None:
+                bound.append(make)
+                continue
+            params = inspect.signature(fn).parameters
+            accepted = {k: v for k, v in kwargs.items() if k in params}
+            bound.append(functools.partial(make.func, *make.args, **{**make.keywords,
+                                                                   "filter_fn": functools.partial(fn, **accepted)}))
+        ensemble.filters = bound
+
+
+def task_metadata(data_dir: Path | None) -> dict | None:
+    """lm-eval task metadata carrying the run's data directory to every task's `custom_dataset`."""
+    return {"data_dir": str(data_dir.resolve())} if data_dir is not None else None
+
+
 class OverridingTaskManager(TaskManager):
     """`load` returns lm-eval's tasks with `settings_for(task_name)` applied; records what it applied."""
 
-    def __init__(self, settings_for: Callable[[str], TaskSettings], include_path: list[str], **kw):
-        super().__init__(include_path=include_path, **kw)
+    def __init__(self, settings_for: Callable[[str], TaskSettings], include_path: list[str],
+                 data_dir: Path | None = None, scoring: ScoringOptions | None = None, **kw):
+        super().__init__(include_path=include_path, metadata=task_metadata(data_dir), **kw)
+        self.data_dir = data_dir
+        self.scoring = scoring or ScoringOptions()
         self.settings_for = settings_for
         self.applied: dict[str, dict] = {}
         self.datasets: dict[str, str] = {}  # task -> fingerprint of its evaluated docs
@@ -45,8 +94,9 @@ class OverridingTaskManager(TaskManager):
             gen.update(settings.generation_kwargs())
             task.set_config("generation_kwargs", gen)
             task.set_config("repeats", settings.n)
+            bind_filter_options(task, self.scoring)
             self.applied[name] = {"settings": settings.to_dict(), "generation_kwargs": gen}
-            self.dataset_info[name] = describe_dataset(task)
+            self.dataset_info[name] = describe_dataset(task, self.data_dir)
             self.datasets[name] = self.dataset_info[name]["docs_sha256"]
         return loaded
 
@@ -61,17 +111,18 @@ class OverridingTaskManager(TaskManager):
         return names
 
 
-def open_task_manager(settings_for, extra_paths: list[Path], tasks: str) -> OverridingTaskManager:
+def open_task_manager(settings_for, extra_paths: list[Path], tasks: str, data_dir: Path | None = None,
+                      scoring: ScoringOptions | None = None) -> OverridingTaskManager:
     """Index only our task directories (fast); add lm-eval's built-in tasks only if a name needs them."""
     paths = include_paths(extra_paths)
-    tm = OverridingTaskManager(settings_for, paths, include_defaults=False)
+    tm = OverridingTaskManager(settings_for, paths, data_dir, scoring, include_defaults=False)
     wanted = [t.strip() for t in tasks.split(",") if t.strip()]
     if any(t not in tm.all_tasks and not Path(t).is_file() for t in wanted):
-        tm = OverridingTaskManager(settings_for, paths, include_defaults=True)
+        tm = OverridingTaskManager(settings_for, paths, data_dir, scoring, include_defaults=True)
     return tm
 
 
-def describe_dataset(task) -> dict:
+def describe_dataset(task, data_dir: Path | None = None) -> dict:
     """What the task read: declared source and a sha256 over the evaluated documents themselves."""
     cfg = task.config
     kwargs = dict(getattr(cfg, "dataset_kwargs", None) or {})
@@ -81,7 +132,7 @@ def describe_dataset(task) -> dict:
     if files:
         flat = list(files.values()) if isinstance(files, dict) else (files if isinstance(files, list) else [files])
         info["files"] = {str(f): sha256_file(Path(f)) for f in flat if Path(str(f)).is_file()}
-    info |= _evalkit_benchmark(task.task_name)
+    info |= _evalkit_benchmark(task.task_name, data_dir)
     digest = hashlib.sha256()
     count = 0
     for doc in task.eval_docs:
@@ -92,20 +143,19 @@ def describe_dataset(task) -> dict:
     return info
 
 
-def _evalkit_benchmark(task_name: str) -> dict:
+def _evalkit_benchmark(task_name: str, data_dir: Path | None) -> dict:
     """For evalkit_<benchmark> tasks: the registry's Hub id, revision and local file hash."""
     from evalkit import data
 
-    for name in data.names():
-        if task_name == f"evalkit_{name}" or task_name.startswith(f"evalkit_{name}_"):
-            bench = data.get(name)
-            out = {"benchmark": name, "hub": bench.hub.dataset, "hub_subset": bench.hub.subset,
-                   "hub_revision": bench.hub.revision}
-            root = data.resolve_data_dir(None)
-            if root:
-                path = bench.local_path(root)
-                if path.is_file():
-                    out["local_file"] = str(path)
-                    out["local_sha256"] = sha256_file(path)
-            return out
-    return {}
+    name = benchmark_of(task_name).benchmark if task_name.startswith("evalkit_") else None
+    if name is None:
+        return {}
+    bench = data.get(name)
+    out = {"benchmark": name, "hub": bench.hub.dataset, "hub_subset": bench.hub.subset, "hub_revision": bench.hub.revision}
+    root = data.resolve_data_dir(data_dir)
+    if root:
+        path = bench.local_path(root)
+        if path.is_file():
+            out["local_file"] = str(path)
+            out["local_sha256"] = sha256_file(path)
+    return out

@@ -1,42 +1,54 @@
-"""Read an evaluation run: a plain `lm_eval --output_path OUT --log_samples` directory or an
-`evalkit eval` run directory (the same files plus `manifest.json`).
+"""Read an evaluation run: a plain `lm_eval --output_path OUT --log_samples` directory, an
+`evalkit eval` run directory (the same files plus `manifest.json`), a rescored or an imported run.
 
 lm-eval writes `OUT/<model_name_sanitized>/results_<date>.json` and, per task,
 `samples_<task>_<date>.jsonl` with one row per (document, filter). Rows carry `doc_id`, `doc`,
 `doc_hash`, `prompt_hash`, `target_hash`, the per-document metric values and `filtered_resps`
 (stringified with `str()`, so our per-sample verdict dicts come back as Python literals).
+
+`load_run` gives one `ProblemResult` per problem: id, gold, prompt, and per sample the response with
+its verdict record (correct, extracted answer, reason, tokens) -- what `evalkit show`, `compare` and
+the HTML report look at.
 """
 
 from __future__ import annotations
 
-import ast
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evalkit.data.jsonl import read_jsonl
 from evalkit.errors import EvalkitError
+from evalkit.rundir import manifest as mf
+from evalkit.rundir.files import MANIFEST, RESULTS_RE, find_results, read_json, sha256_text
+from evalkit.rundir.samples import read_rows, request, responses, verdict_records
 
 PREFERRED_FILTER = "score"  # the filter our math tasks grade under
 PREFERRED_METRIC = "avg@n"
 _ID_FIELDS = ("unique_id", "problem_id", "id", "task_id", "question_id", "idx")
 _QUESTION_FIELDS = ("problem", "question", "Question", "prompt", "query", "input")
-_RESULTS_RE = re.compile(r"^results_(?P<date>.+)\.json$")
+_GOLD_FIELDS = ("answer", "answers", "gold", "solution")
 
 
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+@dataclass
+class Sample:
+    """One response to one problem and what the task's filter recorded about it."""
 
+    response: str
+    correct: bool | None  # None: the filter recorded no verdict
+    extracted: Any = None  # the extracted answer (math) or whether code was found (code)
+    reason: str = ""  # why the grader decided so (math), or the first failing test's detail (code)
+    verdict: Any = None  # the raw verdict (True/False/None for math, AC/WA/TLE/... for code)
+    tokens: int | None = None
+    record: dict[str, Any] = field(default_factory=dict)  # everything the filter recorded
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    @property
+    def mark(self) -> str:
+        """✓ correct, ✗ wrong, ∅ no answer extracted (or no verdict)."""
+        if self.correct:
+            return "✓"
+        return "∅" if self.extracted in (None, False, "") or self.correct is None else "✗"
 
 
 @dataclass
@@ -52,10 +64,21 @@ class ProblemResult:
     tokens: list[int] | None = None  # per-sample output lengths, when recorded
     prompt_hash: str = ""
     name: str = ""  # the dataset's own id for the problem when the doc has one, else the doc_id
+    gold: str = ""
+    prompt: str = ""
+    samples: list[Sample] = field(default_factory=list)
 
     @property
     def key(self) -> tuple[int, str]:
         return (self.doc_id, self.text_hash)
+
+    @property
+    def marks(self) -> str:
+        return "".join(s.mark for s in self.samples)
+
+    @property
+    def no_answer(self) -> bool:
+        return bool(self.samples) and all(s.mark == "∅" for s in self.samples)
 
 
 @dataclass
@@ -85,19 +108,13 @@ class Run:
     manifest_file: Path | None
     settings: dict[str, str]
     tasks: dict[str, TaskResult]
+    results: dict[str, Any] = field(default_factory=dict)  # the whole results_*.json
+    manifest: dict[str, Any] = field(default_factory=dict)
 
-
-def _find_results(root: Path) -> Path:
-    if not root.is_dir():
-        raise EvalkitError(f"run directory {root} does not exist or is not a directory.")
-    found = sorted(p for p in root.rglob("results_*.json") if _RESULTS_RE.match(p.name))
-    if not found:
-        raise EvalkitError(f"{root} holds no results_*.json: is it an lm-eval --output_path or evalkit run dir?")
-    parents = sorted({p.parent for p in found})
-    if len(parents) > 1:
-        listed = ", ".join(str(p.relative_to(root)) for p in parents)
-        raise EvalkitError(f"{root} holds results of several models ({listed}); pass one of those folders.")
-    return found[-1]  # lm-eval date ids are ISO timestamps: the last one sorts last
+    def headline(self, task: str) -> dict[str, Any]:
+        """The task's aggregate metrics from the results file (value and stderr per metric,filter)."""
+        entry = (self.results.get("results") or {}).get(task) or {}
+        return {k: v for k, v in entry.items() if isinstance(v, int | float) and not isinstance(v, bool)}
 
 
 # Keys whose values differ on every run (timestamps, paths, invocation history): never settings or identity.
@@ -128,16 +145,6 @@ def _dataset_fingerprints(info: Any) -> Any:
     return kept
 
 
-def _manifest_model(manifest: dict[str, Any]) -> tuple[str, str]:
-    """(model id, revision) from a manifest: `evalkit eval` writes a dict {id, revision, resolved_revision, ...},
-    imported runs a plain string."""
-    model = manifest.get("model")
-    if isinstance(model, dict):
-        revision = model.get("resolved_revision") or model.get("revision") or manifest.get("model_revision")
-        return str(model.get("id") or ""), str(revision or "")
-    return str(model or ""), str(manifest.get("model_revision") or "")
-
-
 def _preset_name(manifest: dict[str, Any], config: dict[str, Any]) -> str:
     """`evalkit eval` stores the whole resolved preset; older or imported manifests only its name."""
     preset = manifest.get("preset")
@@ -146,16 +153,6 @@ def _preset_name(manifest: dict[str, Any], config: dict[str, Any]) -> str:
     if not preset and isinstance(config.get("evalkit"), dict):
         preset = config["evalkit"].get("preset")
     return str(preset or "")
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
-        raise EvalkitError(f"cannot read {path}: {err}.") from None
-    if not isinstance(data, dict):
-        raise EvalkitError(f"{path} is not a JSON object.")
-    return data
 
 
 def _model_args(config: dict[str, Any]) -> dict[str, str]:
@@ -168,45 +165,6 @@ def _model_args(config: dict[str, Any]) -> dict[str, str]:
             key, value = part.split("=", 1)
             out[key.strip()] = value.strip()
     return out
-
-
-def _literal(text: str) -> Any:
-    """A verdict dict written as JSON (evalkit tasks) or as a Python repr (lm-eval's str() of a dict)."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        pass
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return None
-
-
-def _parse_verdicts(filtered: Any) -> tuple[list[bool], list[int] | None] | None:
-    """Per-sample verdict dicts from `filtered_resps` (lists of str(dict)), or None if absent."""
-    items: list[Any] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, list | tuple):
-            for item in value:
-                walk(item)
-        else:
-            items.append(value)
-
-    walk(filtered)
-    verdicts = []
-    for item in items:
-        if isinstance(item, str) and item.startswith("{"):
-            item = _literal(item)
-        if not isinstance(item, dict) or "correct" not in item:
-            return None
-        verdicts.append(item)
-    if not verdicts:
-        return None
-    correct = [bool(v["correct"]) for v in verdicts]
-    tokens = [v.get("tokens") for v in verdicts]
-    lengths = [int(t) for t in tokens] if all(isinstance(t, int | float) for t in tokens) else None
-    return correct, lengths
 
 
 def _text_hash(doc: Any, fallback: str) -> str:
@@ -235,37 +193,69 @@ def _pick(rows: list[dict[str, Any]], path: Path) -> tuple[str, str]:
     return flt, PREFERRED_METRIC if PREFERRED_METRIC in metrics else metrics[0]
 
 
+def _gold(doc: Any, target: Any) -> str:
+    if isinstance(doc, dict):
+        for name in _GOLD_FIELDS:
+            value = doc.get(name)
+            if isinstance(value, list) and value:
+                return " | ".join(str(v) for v in value)
+            if isinstance(value, str | int | float) and str(value):
+                return str(value)
+    return "" if target is None else str(target)
+
+
+def _sample(response: str, record: dict[str, Any] | None) -> Sample:
+    if record is None:
+        return Sample(response, None)
+    tokens = record.get("tokens")
+    return Sample(response, bool(record.get("correct")), record.get("extracted"),
+                  str(record.get("reason") or record.get("detail") or ""), record.get("verdict"),
+                  int(tokens) if isinstance(tokens, int | float) and not isinstance(tokens, bool) else None, record)
+
+
+def _texts_and_prompt(row: dict[str, Any], where: str) -> tuple[list[str], str]:
+    """Responses and prompt of a generation row; other tasks (several requests per doc: loglikelihood)
+    still compare on their metrics, with no texts to show."""
+    try:
+        return (responses(row, where) if "resps" in row else []), request(row, where)[0]
+    except EvalkitError:
+        return [], ""
+
+
 def _read_samples(path: Path, n_default: int) -> tuple[str, str, list[ProblemResult]]:
-    rows = []
-    for lineno, row in read_jsonl(path):
-        for key in ("doc_id", "doc_hash", "target_hash"):
-            if key not in row:
-                raise EvalkitError(f"{path}:{lineno}: missing {key!r}; was it written by lm-eval --log_samples?")
-        rows.append(row)
-    if not rows:
-        raise EvalkitError(f"{path} is empty.")
+    numbered = read_rows(path, need=("doc_id", "doc_hash", "target_hash"))
+    rows = [row for _, row in numbered]
     flt, metric = _pick(rows, path)
     problems, seen = [], set()
-    for row in rows:
+    for lineno, row in numbered:
         if row.get("filter", "none") != flt:
             continue
+        where = f"{path}:{lineno}"
         if row["doc_id"] in seen:
-            raise EvalkitError(f"{path}: doc_id {row['doc_id']} appears twice for filter {flt!r}.")
+            raise EvalkitError(f"{where}: doc_id {row['doc_id']} appears twice for filter {flt!r}.")
         seen.add(row["doc_id"])
         if not isinstance(row.get(metric), int | float):
-            raise EvalkitError(f"{path}: doc_id {row['doc_id']} has no numeric {metric!r}.")
-        parsed = _parse_verdicts(row.get("filtered_resps"))
+            raise EvalkitError(f"{where}: doc_id {row['doc_id']} has no numeric {metric!r}.")
+        records = verdict_records(row.get("filtered_resps"))
+        texts, prompt = _texts_and_prompt(row, where)
+        if records is not None and len(texts) != len(records):
+            texts = (texts + [""] * len(records))[: len(records)]
+        samples = [_sample(t, records[i] if records else None) for i, t in enumerate(texts)]
+        tokens = [s.tokens for s in samples]
         problems.append(
             ProblemResult(
                 doc_id=int(row["doc_id"]),
                 text_hash=_text_hash(row.get("doc"), row["doc_hash"]),
                 target_hash=row["target_hash"],
                 score=float(row[metric]),
-                n=len(parsed[0]) if parsed else n_default,
-                correct=parsed[0] if parsed else None,
-                tokens=parsed[1] if parsed else None,
+                n=len(records) if records else (len(texts) or n_default),
+                correct=[bool(r["correct"]) for r in records] if records else None,
+                tokens=[int(t) for t in tokens] if records and all(t is not None for t in tokens) else None,
                 prompt_hash=row.get("prompt_hash", ""),
                 name=_doc_name(row.get("doc"), row["doc_id"]),
+                gold=_gold(row.get("doc"), row.get("target")),
+                prompt=prompt,
+                samples=samples,
             )
         )
     problems.sort(key=lambda p: p.doc_id)
@@ -300,15 +290,15 @@ def _manifest_identity(settings: dict[str, str], task: str) -> dict[str, str]:
 def load_run(path: str | Path, label: str | None = None) -> Run:
     """Read a run directory; every task with a samples file becomes a `TaskResult`."""
     root = Path(path)
-    results_file = _find_results(root)
-    results = _read_json(results_file)
-    date = _RESULTS_RE.match(results_file.name).group("date")  # type: ignore[union-attr]
-    manifest_file = next((p for p in (root / "manifest.json", results_file.parent / "manifest.json") if p.is_file()), None)
-    manifest = _read_json(manifest_file) if manifest_file else {}
+    results_file = find_results(root)
+    results = read_json(results_file)
+    date = RESULTS_RE.match(results_file.name).group("ts")  # type: ignore[union-attr]
+    manifest_file = next((p for p in (root / MANIFEST, results_file.parent / MANIFEST) if p.is_file()), None)
+    manifest = read_json(manifest_file) if manifest_file else {}
 
     config = results.get("config") or {}
     margs = _model_args(config)
-    manifest_model, manifest_revision = _manifest_model(manifest)
+    manifest_model, manifest_revision = mf.model_of(manifest)
     model = manifest_model or str(results.get("model_name") or margs.get("pretrained") or config.get("model", "?"))
     revision = manifest_revision or str(margs.get("revision") or config.get("model_revision") or "")
     preset = _preset_name(manifest, config)
@@ -336,4 +326,5 @@ def load_run(path: str | Path, label: str | None = None) -> Run:
         tasks[task] = TaskResult(task, metric, flt, problems, samples, task_settings, identity)
     if not tasks:
         raise EvalkitError(f"{results_file} has no samples_<task>_{date}.jsonl beside it: rerun lm-eval with --log_samples.")
-    return Run(root, label or root.name, model, revision, preset, date, results_file, manifest_file, settings, tasks)
+    return Run(root, label or root.name, model, revision, preset, date, results_file, manifest_file, settings, tasks,
+               results, manifest)

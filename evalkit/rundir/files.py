@@ -1,0 +1,115 @@
+"""The file names of a run directory and how they are written: lm-eval's `results_<ts>.json` and
+`samples_<task>_<ts>.jsonl` (possibly one folder down, under the model's name), `manifest.json`,
+and evalkit's `rescore_<ts>.json`. Every write is atomic: a reader never sees half a file.
+
+(`atomic_write` and the hashes move to `evalkit/io.py` once that exists.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from evalkit.errors import EvalkitError
+
+MANIFEST = "manifest.json"
+RESULTS_RE = re.compile(r"^results_(?P<ts>.+)\.json$")
+SAMPLES_RE = re.compile(r"^samples_(?P<task>.+)_(?P<ts>\d{4}-\d\d-\d\dT[\d.\-]+)\.jsonl$")
+
+
+def timestamp() -> str:
+    """lm-eval's file-name timestamp (ISO, colons replaced): sorts in time order."""
+    return datetime.now().isoformat().replace(":", "-")
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Temp file beside `path`, renamed over it: readers never see half a file, and a failure leaves no temp."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """A JSON object from `path`, or one sentence naming the file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise EvalkitError(f"cannot read {path}: {err}.") from None
+    if not isinstance(data, dict):
+        raise EvalkitError(f"{path} is not a JSON object.")
+    return data
+
+
+def find_results(root: Path) -> Path:
+    """The newest results_*.json of a run directory (lm-eval nests it under the model's name)."""
+    if not root.is_dir():
+        raise EvalkitError(f"run directory {root} does not exist or is not a directory.")
+    found = sorted(p for p in root.rglob("results_*.json") if RESULTS_RE.match(p.name))
+    if not found:
+        raise EvalkitError(f"{root} holds no results_*.json: is it an lm-eval --output_path or evalkit run dir?")
+    parents = sorted({p.parent for p in found})
+    if len(parents) > 1:
+        listed = ", ".join(str(p.relative_to(root)) for p in parents)
+        raise EvalkitError(f"{root} holds results of several models ({listed}); pass one of those folders.")
+    return max(found, key=lambda p: p.name)  # lm-eval date ids are ISO timestamps: the last one sorts last
+
+
+def find_samples(target: Path) -> dict[str, Path]:
+    """task -> samples file: the newest per task in a run directory (rescored ones included), or one file."""
+    if target.is_file():
+        m = SAMPLES_RE.match(target.name)
+        if not m:
+            raise EvalkitError(f"{target}: not an lm-eval samples file (expected samples_<task>_<timestamp>.jsonl).")
+        return {m["task"]: target}
+    if not target.is_dir():
+        raise EvalkitError(f"{target} is neither a run directory nor a samples_*.jsonl file.")
+    found: dict[str, tuple[str, Path]] = {}
+    for path in target.rglob("samples_*.jsonl"):
+        m = SAMPLES_RE.match(path.name)
+        if m and (m["task"] not in found or m["ts"] > found[m["task"]][0]):
+            found[m["task"]] = (m["ts"], path)
+    if not found:
+        raise EvalkitError(f"no samples_<task>_<timestamp>.jsonl files under {target}: run lm-eval with --log_samples.")
+    return {task: path for task, (_ts, path) in sorted(found.items())}
+
+
+def results_beside(samples: Path) -> dict[str, Any]:
+    """The results_*.json written with a samples file ({} when there is none)."""
+    m = SAMPLES_RE.match(samples.name)
+    candidate = samples.parent / f"results_{m['ts']}.json" if m else None
+    return read_json(candidate) if candidate is not None and candidate.is_file() else {}
+
+
+def run_root(target: Path) -> Path:
+    """The directory that holds a run's manifest.json: the target, or the folder above lm-eval's model folder."""
+    folder = target if target.is_dir() else target.parent
+    for candidate in (folder, folder.parent):
+        if (candidate / MANIFEST).is_file():
+            return candidate
+    return folder
