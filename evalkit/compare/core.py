@@ -15,6 +15,7 @@ import numpy as np
 
 from evalkit import stats
 from evalkit.errors import EvalkitError
+from evalkit.compare.settings import settings_diff
 from evalkit.rundir import ProblemResult, Run, TaskResult
 
 
@@ -50,23 +51,6 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def settings_diff(runs: list[Run], tasks: list[str]) -> list[dict[str, Any]]:
-    """Every setting whose value is not the same in all runs (run-wide, then per task)."""
-    rows = []
-    keys = sorted(set().union(*(r.settings for r in runs)))
-    for key in keys:
-        values = [r.settings.get(key) or "-" for r in runs]
-        if len(set(values)) > 1:
-            rows.append({"setting": key, "values": values})
-    for task in tasks:
-        keys = sorted(set().union(*(r.tasks[task].settings for r in runs)))
-        for key in keys:
-            values = [r.tasks[task].settings.get(key) or "-" for r in runs]
-            if len(set(values)) > 1:
-                rows.append({"setting": f"{task}: {key}", "values": values})
-    return rows
 
 
 def _example(keys: set[tuple[int, str]]) -> str:

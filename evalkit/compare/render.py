@@ -53,7 +53,7 @@ def print_table(report: Report, console: Console | None = None) -> None:
     console = console or Console()
     if report.settings_diff:
         diff = Table(title="settings that differ", title_justify="left")
-        diff.add_column("setting")
+        diff.add_column("setting", overflow="fold")  # names are never cut
         for run in report.runs:
             diff.add_column(run["label"], overflow="fold")
         for row in report.settings_diff:

@@ -8,12 +8,11 @@ fresh run would report for the same generations. Reading the files is `evalkit.r
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from evalkit.harness.generation import Generation
-from evalkit.rundir.samples import read_rows, request, responses, verdict_records
+from evalkit.rundir.samples import literal, read_rows, request, responses, verdict_records
 
 
 @dataclass
@@ -75,13 +74,9 @@ def rescore_task(task_obj, name: str, path: Path) -> TaskRescore:
 
 
 def _verdict(sample) -> object:
-    """The correctness bit of one filtered sample (our JSON verdict records), else the raw value."""
-    if isinstance(sample, str) and sample.startswith("{"):
-        try:
-            return json.loads(sample).get("correct")
-        except json.JSONDecodeError:
-            return sample
-    return sample
+    """The correctness bit of one filtered sample (a verdict record, as JSON, repr or dict), else the raw value."""
+    record = literal(sample) if isinstance(sample, str) and sample.startswith("{") else sample
+    return record.get("correct") if isinstance(record, dict) else sample
 
 
 def old_metrics(source: dict, task: str) -> dict[str, float]:

@@ -23,11 +23,11 @@ from evalkit.rundir.files import (
     sha256_text,
     timestamp,
 )
-from evalkit.rundir.read import ProblemResult, Run, Sample, TaskResult, load_run
+from evalkit.rundir.read import ProblemResult, Run, Sample, TaskResult, load_run, task_metrics
 from evalkit.rundir.write import sample_row, write_lmeval_run, write_results, write_samples
 
 __all__ = [
     "MANIFEST", "BenchmarkOf", "ProblemResult", "Run", "Sample", "TaskResult", "atomic_write", "benchmark_of",
     "find_results", "find_samples", "load_run", "manifest", "read_json", "results_beside", "run_root", "sample_row",
-    "sha256_file", "sha256_text", "timestamp", "write_lmeval_run", "write_results", "write_samples",
+    "sha256_file", "sha256_text", "task_metrics", "timestamp", "write_lmeval_run", "write_results", "write_samples",
 ]

@@ -78,7 +78,26 @@ class ProblemResult:
 
     @property
     def no_answer(self) -> bool:
-        return bool(self.samples) and all(s.mark == "∅" for s in self.samples)
+        """Some sample has no extracted answer."""
+        return any(s.mark == "∅" for s in self.samples)
+
+    @property
+    def all_correct(self) -> bool:
+        return bool(self.samples) and all(s.correct for s in self.samples) if self.samples else self.score >= 1.0
+
+    def to_dict(self, full: bool = False) -> dict[str, Any]:
+        """The per-problem view (`evalkit show --format json`, the HTML report); `full` adds the prompt,
+        every response and the whole verdict records."""
+        out: dict[str, Any] = {
+            "id": self.name, "doc_id": self.doc_id, "score": self.score, "n": self.n, "marks": self.marks,
+            "correct": [s.correct for s in self.samples], "extracted": [s.extracted for s in self.samples],
+            "gold": self.gold, "tokens": [s.tokens for s in self.samples], "reasons": [s.reason for s in self.samples],
+        }
+        if full:
+            out["prompt"] = self.prompt
+            out["responses"] = [s.response for s in self.samples]
+            out["records"] = [s.record for s in self.samples]
+        return out
 
 
 @dataclass
@@ -287,6 +306,23 @@ def _manifest_identity(settings: dict[str, str], task: str) -> dict[str, str]:
             if key.startswith("manifest.") and "dataset" in key.lower() and names & set(key.split("."))}
 
 
+def _prompting(results: dict[str, Any], manifest: dict[str, Any]) -> dict[str, str]:
+    """The system prompt and chat template as both kinds of run record them, under one name each, with
+    "none" when unset: a plain lm-eval run without a system prompt then differs visibly from an evalkit
+    run with one (lm-eval writes `system_instruction_sha`; `evalkit eval` the prompt in its manifest)."""
+    if "system_prompt" in manifest:
+        prompt = manifest.get("system_prompt")
+        system = sha256_text(prompt)[:12] if prompt else "none"
+    else:
+        system = str(results.get("system_instruction_sha") or "none")[:12]
+    invocation = mf.last_invocation(manifest)
+    if "apply_chat_template" in invocation:
+        chat = "applied" if invocation["apply_chat_template"] else "none"
+    else:
+        chat = "applied" if results.get("chat_template_sha") or results.get("chat_template") else "none"
+    return {"system prompt": system, "chat template": chat}
+
+
 def load_run(path: str | Path, label: str | None = None) -> Run:
     """Read a run directory; every task with a samples file becomes a `TaskResult`."""
     root = Path(path)
@@ -306,10 +342,11 @@ def load_run(path: str | Path, label: str | None = None) -> Run:
     for key in ("gen_kwargs", "limit"):
         if config.get(key) not in (None, "", {}):
             _flatten(key, config[key], settings)
-    for key in ("chat_template_sha", "system_instruction_sha", "lm_eval_version"):
-        if results.get(key):
-            settings[key.replace("_sha", " hash")] = str(results[key])
-    described = {k: v for k, v in manifest.items() if k not in ("model", "model_revision", "preset")}
+    settings |= _prompting(results, manifest)
+    if results.get("lm_eval_version"):
+        settings["lm_eval_version"] = str(results["lm_eval_version"])
+    described = {k: v for k, v in manifest.items()
+                 if k not in ("model", "model_revision", "preset", "system_prompt", "chat_template_sha256")}
     if isinstance(described.get("datasets"), dict):
         described["datasets"] = {task: _dataset_fingerprints(info) for task, info in described["datasets"].items()}
     _flatten("manifest", described, settings)
@@ -328,3 +365,20 @@ def load_run(path: str | Path, label: str | None = None) -> Run:
         raise EvalkitError(f"{results_file} has no samples_<task>_{date}.jsonl beside it: rerun lm-eval with --log_samples.")
     return Run(root, label or root.name, model, revision, preset, date, results_file, manifest_file, settings, tasks,
                results, manifest)
+
+
+def task_metrics(root: Path) -> tuple[dict[str, tuple[Path, dict[str, Any]]], list[Path]]:
+    """task -> (results file, its aggregate entry) over every results_*.json under `root`, later files
+    winning (a re-run or rescore replaces an earlier score); groups are skipped. Also the files read."""
+    files = sorted((p for p in root.rglob("results_*.json") if RESULTS_RE.match(p.name)),
+                   key=lambda p: (p.stat().st_mtime, p.name))
+    found: dict[str, tuple[Path, dict[str, Any]]] = {}
+    for path in files:
+        data = read_json(path)
+        if not isinstance(data.get("results"), dict):
+            raise EvalkitError(f"{path}: no 'results' mapping; is this an lm-eval results file?")
+        groups = set(data.get("groups") or {}) | set(data.get("group_subtasks") or {})
+        for task, entry in data["results"].items():
+            if task not in groups and isinstance(entry, dict):
+                found[task] = (path, entry)
+    return found, files

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evalkit.errors import EvalkitError
+from evalkit.rundir import task_metrics
 from training.perturb.kinds import KINDS
 from training.perturb.study import MANIFEST, parse_run_name
 
@@ -86,25 +87,15 @@ def read_run(run_dir: str | Path, metric: str = "avg@n", filter_name: str = "sco
         raise EvalkitError(f"{run_dir}: no {MANIFEST} and the name does not say the run "
                            "(expected correct, base or <kind>-p<ratio> such as digits-p0.7).")  # fmt: skip
     result = RunResult(run_dir.name, kind, None if ratio is None else float(ratio), tasks=tasks)
-    files = sorted(run_dir.rglob("results_*.json"), key=lambda p: (p.stat().st_mtime, p.name))
+    found, files = task_metrics(run_dir)
     if not files:
         result.warnings.append(f"{run_dir}: no lm-eval results_*.json yet.")
-    for path in files:  # later files win, so a re-run replaces an earlier score
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as err:
-            raise EvalkitError(f"{path}: not valid JSON ({err.msg}).") from None
-        if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
-            raise EvalkitError(f"{path}: no 'results' mapping; is this an lm-eval results file?")
-        groups = set(data.get("groups") or {}) | set(data.get("group_subtasks") or {})
-        for task, entry in data["results"].items():
-            if task in groups or not isinstance(entry, dict):
-                continue
-            value = _metric_value(entry, metric, filter_name)
-            if value is None:
-                result.warnings.append(f"{path}: task {task} has no {metric},{filter_name} metric.")
-                continue
-            result.scores[task] = 100.0 * value
+    for task, (path, entry) in found.items():
+        value = _metric_value(entry, metric, filter_name)
+        if value is None:
+            result.warnings.append(f"{path}: task {task} has no {metric},{filter_name} metric.")
+            continue
+        result.scores[task] = 100.0 * value
     return result
 
 
