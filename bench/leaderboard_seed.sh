@@ -15,7 +15,7 @@ $EVALKIT leaderboard import-outputs "$G" --out "$WORK/checker" --model Qwen/Qwen
   --verdicts checker --tokenizer "$TOK"
 $EVALKIT leaderboard import-outputs "$G" --out "$WORK/published" --model Qwen/Qwen2.5-7B-Instruct --task math500 \
   --verdicts published --tokenizer "$TOK"
-$EVALKIT leaderboard add "$WORK/checker" --note "Published Qwen2.5-7B-Instruct outputs on a 200-problem random subset of MATH-500 (kuk/simple-evals-ru, commit 5fb1507; generated with that repository's prompt, not by evalkit), re-graded by evalkit's checker (version in the grader column)."
-$EVALKIT leaderboard add "$WORK/published" --note "The same published outputs with the published judge's verdicts (not evalkit's grading); shown to compare graders."
+$EVALKIT leaderboard add "$WORK/checker" --allow-partial --note "Published Qwen2.5-7B-Instruct outputs on a 200-problem random subset of MATH-500 (kuk/simple-evals-ru, commit 5fb1507; generated with that repository's prompt, not by evalkit), re-graded by evalkit's checker (version in the grader column)."
+$EVALKIT leaderboard add "$WORK/published" --allow-partial --note "The same published outputs with the published judge's verdicts (not evalkit's grading); shown to compare graders."
 $EVALKIT leaderboard check
 $EVALKIT compare "$WORK/published" "$WORK/checker" --format markdown --plot "${PLOT:-$WORK/graders.png}"
