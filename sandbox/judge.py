@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sandbox.compare import MODES, call_equal, decode_call_result, loads_expected, loads_strict, stdio_equal
+from sandbox.difference import first_difference
 from sandbox.isolation import IsolationUnavailable
 from sandbox.prelude import prelude_arg
 from sandbox.runner import Limits, RunResult, run
@@ -126,11 +127,11 @@ def verdict_for(res: RunResult, expected: str, mode: str, call: bool, limits: Li
             expected_value = loads_expected(expected)
         except (ValueError, KeyError, IndexError, TypeError) as err:
             return "RE", f"malformed result ({type(err).__name__})"
-        return ("AC", "") if call_equal(value, expected_value, mode) else ("WA", "")
+        return ("AC", "") if call_equal(value, expected_value, mode) else ("WA", first_difference(expected, json.dumps(value)))
     if res.exit_code != 0:
         return _failure(res)
     output = res.stdout.decode("utf-8", errors="surrogateescape")
-    return ("AC", "") if stdio_equal(output, expected, mode) else ("WA", "")
+    return ("AC", "") if stdio_equal(output, expected, mode) else ("WA", first_difference(expected, output))
 
 
 def judge(program: str, tests: Sequence[Any], *, mode: str = "lcb", fn_name: str | None = None,

@@ -27,6 +27,8 @@ def test_judge_prints_overall_and_per_test_verdicts(tmp_path):
     result = json.loads(done.stdout)
     assert result["verdict"] == "WA" and [t["verdict"] for t in result["tests"]] == ["AC", "WA"]
     assert {"time_s", "memory_mb"} <= set(result["tests"][0])
+    assert result["tests"][1]["detail"] == "line 1: expected '4', got '5'"  # where the wrong answer departs
+    assert "test 2: WA, line 1: expected '4', got '5'" in done.stderr
 
 
 def test_judge_call_based_with_fn_name(tmp_path):

@@ -34,8 +34,9 @@ def judge_command(
                                 "and a temp dir). Dangerous: only for code you wrote yourself."),
 ) -> None:
     """Judge PROGRAM on TESTS in the sandbox and print one JSON object: the overall verdict (AC, WA, TLE,
-    MLE, OLE, RE, SE) and one entry per test (verdict, time, memory). Exit status 0 whenever a verdict
-    was produced, 2 for bad input or when the sandbox is unavailable."""
+    MLE, OLE, RE, SE) and one entry per test (verdict, time, memory, detail). For a wrong answer the detail
+    (and a line on stderr) is the first differing line, expected vs got, each capped at 80 characters.
+    Exit status 0 whenever a verdict was produced, 2 for bad input or when the sandbox is unavailable."""
     from sandbox import BadTests, IsolationUnavailable, Limits, judge
 
     if not program.is_file():
@@ -59,3 +60,7 @@ def judge_command(
     except IsolationUnavailable as err:
         raise EvalkitError(f"{err} (to run unisolated anyway: {UNSAFE_FLAG}).") from None
     print(json.dumps(result.to_dict(), indent=2))
+    for index, test in enumerate(result.tests, 1):
+        if test.verdict == "WA" and test.detail:
+            print(f"test {index}: WA, {test.detail}", file=sys.stderr)
+            break
