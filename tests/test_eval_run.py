@@ -89,7 +89,7 @@ def test_resume_after_sigkill_generates_only_the_missing(tiny_model, reference, 
     assert gen["generated"] == TOTAL - done_before
     keys = [r["key"] for r in _lines(store)]
     assert len(keys) == len(set(keys)) == TOTAL
-    assert manifest["invocations"][0]["status"] == "running"  # the killed one, recorded as such
+    assert manifest["invocations"][0]["status"] == "interrupted"  # the killed one, marked so by the next run
     assert _samples(out) == _samples(reference)
     assert _metrics(out) == _metrics(reference)
 

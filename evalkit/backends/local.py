@@ -92,10 +92,16 @@ def _sampled(kwargs: dict) -> bool:
 
 
 def generate(lm, requests: Sequence[Request], backend: str) -> list[str]:
-    """Outputs for one chunk of requests on one replica."""
-    if backend == "hf":
-        return _generate_hf(lm, requests)
-    return _generate_until(lm, requests)  # vLLM and servers take the per-request `seed` themselves
+    """Outputs for one chunk of requests on one replica, each a `Generation` carrying the output-token
+    count the backend reported (see backends/token_counts.py)."""
+    from evalkit.backends.token_counts import listening
+
+    with listening(lm, backend) as listener:
+        if backend == "hf":
+            texts = _generate_hf(lm, requests)
+        else:
+            texts = _generate_until(lm, requests)  # vLLM and servers take the per-request `seed` themselves
+    return listener.attach(texts)
 
 
 def _generate_hf(lm, requests: Sequence[Request]) -> list[str]:

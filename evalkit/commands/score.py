@@ -54,8 +54,16 @@ def rescore_files(target: Path, options, include_path: list[Path], task: str | N
     from evalkit.run import rescore as rs
     from evalkit.run.progress import StageProgress
     from evalkit.run.tasks import bind_filter_options, include_paths, task_metadata
-    from evalkit.rundir import (atomic_write, benchmark_of, find_samples, manifest, results_beside, run_root,
-                                timestamp, write_samples)
+    from evalkit.rundir import (
+        atomic_write,
+        benchmark_of,
+        find_samples,
+        manifest,
+        results_beside,
+        run_root,
+        timestamp,
+        write_samples,
+    )
 
     files = find_samples(target)
     if task and len(files) > 1:

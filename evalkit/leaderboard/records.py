@@ -16,7 +16,7 @@ import jsonschema
 
 from evalkit import __version__, stats
 from evalkit.errors import EvalkitError
-from evalkit.rundir import Run, TaskResult, atomic_write, benchmark_of, sha256_file
+from evalkit.rundir import Run, TaskResult, benchmark_of, sha256_file
 
 SCHEMA_FILE = Path(__file__).with_name("record.schema.json")
 

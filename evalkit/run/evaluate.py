@@ -14,13 +14,13 @@ from evalkit import data, presets
 from evalkit.backends import BackendSpec, open_generator
 from evalkit.errors import EvalkitError
 from evalkit.harness import scoring_progress
-from evalkit.rundir import manifest as mf
 from evalkit.run.cache import GenerationStore
 from evalkit.run.front import TokenizerFront, chat_template_hash
 from evalkit.run.identity import generation_identity
-from evalkit.rundir import write_results
 from evalkit.run.resumable_lm import ResumableLM
 from evalkit.run.tasks import ScoringOptions, open_task_manager
+from evalkit.rundir import manifest as mf
+from evalkit.rundir import write_results
 
 DEFAULT_CHUNK = {"vllm": 512, "hf": 32, "openai": 256}
 

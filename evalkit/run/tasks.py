@@ -21,7 +21,7 @@ from lm_eval.tasks import TaskManager
 
 from evalkit.errors import EvalkitError
 from evalkit.presets import TaskSettings
-from evalkit.rundir import sha256_file
+from evalkit.rundir import benchmark_of, sha256_file
 
 TASKS_DIR = Path(__file__).resolve().parents[2] / "tasks"
 
