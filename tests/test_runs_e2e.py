@@ -45,10 +45,14 @@ def test_eval_score_compare_leaderboard(tmp_path, qwen_tokenizer_dir):
 
     board = tmp_path / "leaderboards"
     board.mkdir()
-    evalkit("leaderboard", "add", str(rescored), "--dir", str(board), "--iters", "200")
+    evalkit("leaderboard", "add", str(rescored), "--dir", str(board), "--iters", "200", "--allow-partial")  # --limit 2
     (record_file,) = (board / "records").rglob("*.json")
     record = json.loads(record_file.read_text())
     assert record["model"]["id"] == str(model) and record["preset"] == "greedy"
     assert record_file.relative_to(board).parts[:2] == ("records", "math")
     assert record_file.name.endswith("tiny-qwen__greedy.json") and len(record_file.name) < 120
     assert set(record["tasks"]) == {"amc23"} and record["tasks"]["amc23"]["n_problems"] == 2
+    assert record["tasks"]["amc23"]["benchmark_problems"] == 40 and record["grader"].startswith("evalkit.grading@")
+
+    shown = evalkit("show", str(rescored)).stdout  # the rescored run, per problem
+    assert "evalkit_amc23: avg@n" in shown and "2 of 2 problems shown." in shown
