@@ -63,6 +63,8 @@ def test_vllm_backend_end_to_end(vllm_dp1):
     rows = _samples(out)
     assert len(rows) == 6 and all(r["resps"][0][0] for r in rows)
     assert list(out.glob("results_*.json"))
+    counts = [json.loads(line)["output_tokens"] for line in (out / "generations.jsonl").read_text().splitlines()]
+    assert len(counts) == 6 and all(isinstance(c, int) and 0 < c <= 8 for c in counts)  # vLLM's own, <= --max-tokens
 
 
 def test_vllm_data_parallel_matches_single_replica(tiny_model, vllm_dp1, tmp_path):
