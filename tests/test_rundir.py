@@ -185,3 +185,19 @@ def test_a_killed_invocation_is_marked_interrupted_by_the_next(tmp_path):
     again = manifest.read(tmp_path)
     manifest.begin_invocation(again, {"status": "running", "started": "t1"})
     assert [i["status"] for i in again["invocations"]] == ["interrupted", "running"]
+
+
+@pytest.mark.parametrize(("task", "key", "benchmark", "suite"), [
+    ("evalkit_math500", "math500", "math500", "math"),
+    ("evalkit_aime24_sky_t1", "aime24", "aime24", "math"),  # a preset suffix: same benchmark
+    ("evalkit_aime25_sky_t1", "aime25", "aime25", "math"),
+    ("math500", "math500", "math500", "math"),  # an imported run's --task
+    ("evalkit_livecodebench_easy", "livecodebench_easy", "livecodebench", "code"),  # a slice keeps its key
+    ("evalkit_livecodebench_sky_t1", "livecodebench", "livecodebench", "code"),
+    ("gsm8k", "gsm8k", None, None),  # not ours: the leaderboard asks for --suite
+])
+def test_one_task_to_benchmark_mapping(task, key, benchmark, suite):
+    from evalkit.rundir import benchmark_of
+
+    found = benchmark_of(task)
+    assert (found.key, found.benchmark, found.suite) == (key, benchmark, suite)
