@@ -127,7 +127,9 @@ def verdict_for(res: RunResult, expected: str, mode: str, call: bool, limits: Li
             expected_value = loads_expected(expected)
         except (ValueError, KeyError, IndexError, TypeError) as err:
             return "RE", f"malformed result ({type(err).__name__})"
-        return ("AC", "") if call_equal(value, expected_value, mode) else ("WA", first_difference(expected, json.dumps(value)))
+        if call_equal(value, expected_value, mode):
+            return "AC", ""
+        return "WA", first_difference(expected, json.dumps(value, default=repr))
     if res.exit_code != 0:
         return _failure(res)
     output = res.stdout.decode("utf-8", errors="surrogateescape")
