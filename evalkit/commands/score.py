@@ -16,7 +16,8 @@ def register(app: typer.Typer) -> None:
 
 
 def score_command(
-    target: Path = typer.Argument(..., help="A run directory of `evalkit eval` / `lm_eval --log_samples`, or one samples_<task>_<ts>.jsonl file."),
+    target: Path = typer.Argument(..., help="A run directory (`evalkit eval`, `lm_eval --log_samples`, "
+                                  "`leaderboard import-outputs`), or one samples_<task>_<ts>.jsonl file."),
     include_path: list[Path] = typer.Option([], "--include-path", help="Extra lm-eval task directory (repeatable); tasks/ is always included."),
     task: str = typer.Option(None, "--task", help="Score with this task's config instead of the one in the file name."),
     workers: int = typer.Option(None, "--workers", min=1, help="Grading worker processes (default: one per CPU)."),
@@ -24,9 +25,11 @@ def score_command(
                                   "$EVALKIT_DATA_DIR, else the one the run was evaluated on, else the Hub."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output; print only the summary."),
 ) -> None:
-    """Re-score an existing run in parallel with the current grader: an `evalkit eval` run, a plain
-    `lm_eval run ... --log_samples` output directory, one samples_<task>_<ts>.jsonl file, or a run written by
-    `evalkit leaderboard import-outputs` (its task, e.g. math500, is scored by evalkit_math500).
+    """Re-score an existing run in parallel with the current grader; nothing is generated.
+
+    TARGET is an `evalkit eval` run, a plain `lm_eval run ... --log_samples` output directory, one
+    samples_<task>_<ts>.jsonl file, or a run written by `evalkit leaderboard import-outputs` (its task, e.g.
+    math500, is scored by evalkit_math500).
 
     Writes samples_<task>_<ts>.jsonl and results_<ts>.json (marked "rescored") beside the old files,
     plus rescore_<ts>.json summarising what changed: metric deltas, documents whose metrics changed and

@@ -34,7 +34,9 @@ def show(
     fmt: str = typer.Option("table", "--format", help="table (terminal; plain text when piped), json or csv."),
     output: Path = typer.Option(None, "--output", "-o", help="Write json/csv to this file instead of stdout."),
 ) -> None:
-    """Show a run per problem: id, one mark per sample (✓ correct, ✗ wrong, ∅ no answer extracted), the
+    """Show a run per problem: verdict per sample, extracted answers, gold and tokens.
+
+    One row per problem: id, one mark per sample (✓ correct, ✗ wrong, ∅ no answer extracted), the
     extracted answers, the gold and output tokens, under the run's headline (model, preset, each task's
     score ± standard error). JSON also carries the grader's reasons; `--only flipped --against RUN2` lists
     the problems whose score changed between two runs."""
