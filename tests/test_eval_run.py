@@ -146,7 +146,7 @@ def test_weights_retrained_in_place_are_generated_afresh_and_tokens_counted(tmp_
     cfg = EvalConfig(spec=spec, output=out, tasks="evalkit_amc23", preset="greedy", max_tokens=8, limit=2, quiet=True)
     first = run_eval(cfg)
     assert first["generation"]["generated"] == 2
-    assert "mean_output_tokens,score" in _amc23_results(out)  # counted with the run's tokenizer
+    assert 0 < _amc23_results(out)["mean_output_tokens,score"] <= 8  # the backend's count, within --max-tokens
     resumed = run_eval(cfg)
     assert resumed["generation"]["generated"] == 0 and resumed["generation"]["reused"] == 2
 

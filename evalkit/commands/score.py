@@ -68,6 +68,10 @@ def rescore_files(target: Path, options, include_path: list[Path], task: str | N
         write_samples,
     )
 
+    if quiet:
+        import logging
+
+        logging.getLogger("lm_eval").setLevel(logging.ERROR)  # as `evalkit eval --quiet` does
     files = find_samples(target)
     if task and len(files) > 1:
         raise EvalkitError("--task needs a single samples file, not a directory with several tasks.")
