@@ -152,9 +152,8 @@ def _evalkit_benchmark(task_name: str, data_dir: Path | None) -> dict:
         return {}
     bench = data.get(name)
     out = {"benchmark": name, "hub": bench.hub.dataset, "hub_subset": bench.hub.subset, "hub_revision": bench.hub.revision}
-    root = data.resolve_data_dir(data_dir)
-    if root:
-        path = bench.local_path(root)
+    if data_dir:  # the directory the run reads (resolved once, by the caller); None: the Hub
+        path = bench.local_path(data_dir)
         if path.is_file():
             out["local_file"] = str(path)
             out["local_sha256"] = sha256_file(path)
