@@ -19,6 +19,7 @@ FORMATS = ("table", "markdown", "json")
 
 
 def register(app: typer.Typer) -> None:
+    compare.__doc__ = compare.__doc__.replace("{rule}", stats.TESTS_RULE)
     app.command("compare")(compare)
 
 
@@ -49,14 +50,15 @@ def compare(
                               "per-sample lengths exist, FILE_length.png (accuracy by output-length bucket)."),
     force: bool = typer.Option(False, "--force", help="Compare even when problem sets, task versions, datasets or golds "
                                "differ (only problems common to all runs are used)."),
-    iters: int = typer.Option(stats.DEFAULT_ITERS, "--iters", min=200, help="Bootstrap / permutation resamples."),
+    iters: int = typer.Option(stats.DEFAULT_ITERS, "--iters", min=200, help="Sign-flip permutation resamples (the p-value for avg@n)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the resampling (results are reproducible)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write the markdown/json output to this file instead of stdout."),
 ) -> None:
-    """Compare runs task by task: each score with a 95% bootstrap interval over problems, the difference
-    against the first run with a paired interval and p-value (exact McNemar for one sample per problem,
-    sign-flip permutation test for avg@n), the problems that flipped each way, and the settings that
-    differ. Problems are aligned by doc id and problem-text hash; mismatched runs are refused unless --force."""
+    """Compare runs task by task: each score with a 95% interval, the difference against the first run
+    with a paired interval and p-value, the problems that flipped each way, and the settings that
+    differ. Problems are aligned by doc id and problem-text hash; mismatched runs are refused unless --force.
+
+    {rule} Coverage is measured by bench/compare_coverage.py; see docs/compare.md."""
     if fmt not in FORMATS:
         raise EvalkitError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}.")
     if output is not None and fmt == "table":

@@ -49,7 +49,7 @@ def scores_plot(report: Report, path: Path) -> None:
             ax.annotate(f"{x:.1f}", (x, y), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=8)
     ax.set_yticks(np.arange(len(tasks)), [f"{t.task}\n({t.metric}, {t.n_problems} problems)" for t in tasks])
     ax.invert_yaxis()
-    ax.set_xlabel("score (%) with 95% bootstrap interval over problems")
+    ax.set_xlabel("score (%) with 95% interval over problems")
     ax.set_xlim(0, 100)
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(len(labels), 3), fontsize=8, frameon=False)
