@@ -117,7 +117,7 @@ def test_paired_interval_covers_at_thirty_hard_problems():
     # AIME-like: most problems rarely solved; B gains on the logit scale. True difference from a large draw.
     rng = np.random.default_rng(7)
     big = rng.beta(0.25, 2, size=400_000)
-    shift = lambda p: 1 / (1 + (1 - p) / np.clip(p, 1e-12, None) * np.exp(-0.8))  # noqa: E731
+    shift = lambda p: 1 / (1 + (1 - p) / np.clip(p, 1e-12, None) * np.exp(-0.8))
     truth = float(shift(big).mean() - big.mean())
     reps, covered = 300, 0
     for rep in range(reps):

@@ -29,7 +29,7 @@ def _split(values: list[str] | None) -> list[str] | None:
     return [t for v in values for t in v.split(",") if t.strip()]
 
 
-def _check_output(flag: str, path: Path, suffix: str | None = None) -> None:
+def check_output(flag: str, path: Path, suffix: str | None = None) -> None:
     """Refuse an unusable output path before any work is done (not after printing the whole table)."""
     if suffix and path.suffix.lower() != suffix:
         raise EvalkitError(f"{flag} {path}: the file name must end in {suffix}.")
@@ -64,9 +64,9 @@ def compare(
     if output is not None and fmt == "table":
         raise EvalkitError("--output needs --format markdown or json.")
     if output is not None:
-        _check_output("--output", output)
+        check_output("--output", output)
     if plot is not None:
-        _check_output("--plot", plot, suffix=".png")
+        check_output("--plot", plot, suffix=".png")
     loaded = [load_run(path) for path in runs]
     report = build_report(loaded, _split(tasks), force=force, iters=iters, seed=seed)
     if fmt == "table":
