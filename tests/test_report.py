@@ -44,7 +44,7 @@ def report(tmp_path_factory) -> Path:
     a = make_run(tmp / "base", DOCS, A)
     b = make_run(tmp / "new", DOCS, B, model="org/model-b")
     _edit_sample(a, 2, 0, extracted=None, reason="no answer found")
-    _edit_sample(b, 1, 0, tests=[{"verdict": "AC"}, {"verdict": "WA", "detail": "expected 3, got 4"}])
+    _edit_sample(b, 1, 0, tests=["AC", {"verdict": "WA", "detail": "expected 3, got 4"}])
     out = tmp / "report.html"
     result = cli("report", str(a), str(b), "-o", str(out), "--title", "two runs")
     assert result.returncode == 0, result.stderr

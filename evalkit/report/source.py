@@ -81,10 +81,12 @@ def _reason(verdict: dict[str, Any]) -> str:
 
 def _tests(verdict: dict[str, Any]) -> list[dict[str, Any]]:
     tests = verdict.get("tests")
-    if isinstance(tests, list):
-        return [{"verdict": str(t.get("verdict", "?")), "detail": str(t.get("detail", ""))[:300]}
-                for t in tests if isinstance(t, dict)]
-    return []
+    if not isinstance(tests, list):
+        return []
+    # code tasks store one verdict string per test; a dict may add that test's detail
+    return [{"verdict": t, "detail": ""} if isinstance(t, str) else
+            {"verdict": str(t.get("verdict", "?")), "detail": str(t.get("detail", ""))[:300]}
+            for t in tests if isinstance(t, str | dict)]
 
 
 def _samples(row: dict[str, Any], correct: list[bool] | None) -> list[Sample]:

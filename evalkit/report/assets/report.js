@@ -39,8 +39,8 @@ function drawLength() {
   const figs = [];
   for (const t of D.tasks) {
     if (!t.length) continue;
-    const W = 420, H = 200, L = 40, B = 36, e = t.length.edges, k = e.length - 1;
-    const x = (b) => L + (k === 1 ? (W - L) / 2 : 10 + b * (W - L - 20) / (k - 1));
+    const W = 440, H = 200, L = 40, R = 34, B = 36, e = t.length.edges, k = e.length - 1;
+    const x = (b) => L + (k === 1 ? (W - L - R) / 2 : 20 + b * (W - L - R - 20) / (k - 1));
     const y = (a) => 10 + (1 - a) * (H - B - 10);
     let svg = `<svg width="${W}" height="${H}" role="img" aria-label="accuracy by output length, ${esc(t.name)}">`;
     for (const g of [0, 0.5, 1]) svg += `<line x1="${L}" x2="${W}" y1="${y(g)}" y2="${y(g)}" stroke="#e5e5e5"/><text x="${L - 4}" y="${y(g) + 4}" font-size="10" text-anchor="end">${g * 100}%</text>`;
