@@ -39,7 +39,7 @@ function drawLength() {
   const figs = [];
   for (const t of D.tasks) {
     if (!t.length) continue;
-    const W = 440, H = 200, L = 40, R = 34, B = 36, e = t.length.edges, k = e.length - 1;
+    const W = 460, H = 200, L = 40, R = 54, B = 36, e = t.length.edges, k = e.length - 1;
     const x = (b) => L + (k === 1 ? (W - L - R) / 2 : 20 + b * (W - L - R - 20) / (k - 1));
     const y = (a) => 10 + (1 - a) * (H - B - 10);
     let svg = `<svg width="${W}" height="${H}" role="img" aria-label="accuracy by output length, ${esc(t.name)}">`;
