@@ -88,7 +88,7 @@ function drawGrid() {
 
 function sampleHtml(s, v, j) {
   const S = details.strings;
-  const tests = s.tests ? `<div class="tests">${s.tests.map((x) => `<b class="${esc(x.verdict)}" title="${esc(x.detail)}">${esc(x.verdict)}</b>`).join("")}</div>` : "";
+  const tests = s.tests ? `<div class="tests" title="verdict of each test, in order">tests: ${s.tests.map((x) => `<b class="${esc(x.verdict)}" title="${esc(x.detail)}">${esc(x.verdict)}</b>`).join("")}</div>` : "";
   return `<div class="sample s${v}"><div class="meta"><span class="badge">${SYMBOL[v]}</span>sample ${j + 1}` +
     ` · extracted: <code>${s.x === null ? "none" : esc(s.x)}</code>${s.r ? " · " + esc(s.r) : ""}${s.t !== null ? ` · ${s.t} tokens` : ""}</div>` +
     `${tests}<details${j === 0 ? " open" : ""}><summary>response</summary><pre>${esc(S[s.o])}</pre></details></div>`;
@@ -103,7 +103,7 @@ async function showDetail(i) {
   const t = D.tasks[task], p = t.problems[i];
   const present = p.cells.map((c, r) => [c, r]).filter(([c]) => c);
   const prompts = [...new Set(present.map(([c]) => c.p))];
-  let h = `<h3>${esc(p.id)} <small>(doc ${p.doc}, ${esc(t.name)})</small></h3><div class="gold">gold: <code>${esc(p.gold)}</code></div>`;
+  let h = `<h3>${esc(p.id)} <small>(doc ${p.doc}, ${esc(t.name)})</small></h3>${p.gold ? `<div class="gold">gold: <code>${esc(p.gold)}</code></div>` : ""}`;
   if (prompts.length === 1) h += `<details open><summary>prompt</summary><pre>${esc(S[prompts[0]]) || "<i>not recorded</i>"}</pre></details>`;
   else h += present.map(([c, r]) => `<details><summary>prompt in ${esc(D.runs[r].label)}</summary><pre>${esc(S[c.p])}</pre></details>`).join("");
   h += `<div class="side" style="grid-template-columns: repeat(${present.length}, minmax(0, 1fr))">`;
