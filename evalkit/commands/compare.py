@@ -54,8 +54,10 @@ def compare(
     seed: int = typer.Option(0, "--seed", help="Seed of the resampling (results are reproducible)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write the markdown/json output to this file instead of stdout."),
 ) -> None:
-    """Compare runs task by task: each score with a 95% interval, the difference against the first run
-    with a paired interval and p-value, the problems that flipped each way, and the settings that
+    """Compare runs task by task: scores, paired differences, p-values and flips.
+
+    Each score comes with a 95% interval, the difference against the first run with a paired interval
+    and p-value, the problems that flipped each way, and the settings that
     differ. Problems are aligned by doc id and problem-text hash; mismatched runs are refused unless --force.
 
     {rule} Coverage is measured by bench/compare_coverage.py; see docs/compare.md."""

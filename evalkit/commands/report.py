@@ -23,7 +23,9 @@ def report(
                                   "response (the first quarter and the end, where the answer is); 0 keeps everything."),
     title: str = typer.Option("evalkit report", "--title", help="Title of the page."),
 ) -> None:
-    """Write one HTML file (no server, no network: it opens offline) with the score table (95% intervals,
+    """Write one offline HTML file to browse runs problem by problem.
+
+    The file needs no server and no network. It holds the score table (95% intervals,
     samples per problem, problems; Δ and p against the first run as in `evalkit compare`), accuracy against
     output length, and a grid of every problem across runs, one coloured cell per sample (correct, wrong,
     no answer). Filter by task, wrong, flipped or extraction failures; click a problem to see its prompt and
