@@ -205,3 +205,14 @@ def test_builtin_lm_eval_task_uses_first_filter_and_exact_test(tmp_path):
     row = compare([a, b]).tasks[0].rows[1]
     assert row.test == "exact McNemar" and row.p_value == pytest.approx(1.0)  # b=1, c=2: 2 * 4/8 capped
     assert row.lost == ["3"] and row.gained == ["1", "2"]
+
+
+def test_a_third_run_never_changes_the_test_of_a_pair(tmp_path):
+    # A and B have one sample per problem (exact McNemar); adding C with 8 samples must not switch A-B
+    n8 = [[i % 2 == 0] * 4 + [i % 3 == 0] * 4 for i in range(12)]
+    a, b = (load_run(make_run(tmp_path / name, DOCS, verdicts)) for name, verdicts in (("a", A), ("b", B)))
+    pair = compare([a, b]).tasks[0].rows[1]
+    c = load_run(make_run(tmp_path / "c", DOCS, n8))
+    with_third = compare([a, b, c]).tasks[0].rows
+    assert (with_third[1].test, with_third[1].p_value, with_third[1].diff_ci) == (pair.test, pair.p_value, pair.diff_ci)
+    assert pair.test == "exact McNemar" and with_third[2].test == "sign-flip permutation"

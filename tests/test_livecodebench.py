@@ -139,6 +139,9 @@ def test_every_sample_is_judged_and_metrics_per_difficulty():
         verdicts = [json.loads(s) for s in samples]
         assert [v["correct"] for v in verdicts] == [True, False, False, False], (doc["id"], verdicts)
         assert verdicts[2]["verdict"] == "NO_CODE" and not verdicts[2]["extracted"]
+        # per-test verdicts (shown by `evalkit report`): all AC for the right program, not for the wrong one
+        assert verdicts[0]["tests"] and set(verdicts[0]["tests"]) == {"AC"} and verdicts[2]["tests"] == []
+        assert len(verdicts[1]["tests"]) == verdicts[1]["tests_run"] and "AC" not in verdicts[1]["tests"][:1]
         m = process_results(doc, [samples])
         assert m["pass@1"] == pytest.approx(1 / 4) and m["pass@2"] == pytest.approx(1 / 2) and m["pass@4"] == 1.0
         assert m[f"pass@1_{doc['difficulty']}"] == m["pass@1"]

@@ -81,3 +81,66 @@ def test_clear_difference_is_significant_and_resampling_is_reproducible():
     first = stats.paired_compare(a, b, binary=False, iters=2000, seed=3)
     assert first.p_value < 0.001 and first.ci_low > 0
     assert stats.paired_compare(a, b, binary=False, iters=2000, seed=3) == first
+
+
+@pytest.mark.parametrize("n", [1, 8])
+def test_scores_at_the_edges_get_intervals_that_mean_something(n):
+    # 0/30 and 30/30 are not certainties: the interval leaves room for a true rate of a few percent
+    lo, hi = stats.score_interval(np.zeros(30), n)
+    assert lo == 0.0 and 0.05 < hi < 0.2
+    lo, hi = stats.score_interval(np.ones(30), n)
+    assert 0.8 < lo < 0.95 and hi == pytest.approx(1.0)
+    # 1/30 solved (n = 1) or one sample of 8 right: the lower end is above 0, the upper well above 1/30
+    one = np.zeros(30)
+    one[0] = 1.0 if n == 1 else 1 / 8
+    lo, hi = stats.score_interval(one, n)
+    assert 0 < lo < one.mean() < hi and hi > 3 * one.mean()
+
+
+def test_score_interval_is_wilson_for_one_sample_per_problem():
+    # Wilson for 6/30 at 95%: centre (p + z^2/2N) / (1 + z^2/N), half-width by the textbook formula
+    lo, hi = stats.score_interval(np.array([1.0] * 6 + [0.0] * 24), 1)
+    assert (lo, hi) == pytest.approx((0.0951, 0.3731), abs=1e-4)
+
+
+def test_score_interval_counts_correlated_samples_as_fewer_trials():
+    # 8 identical samples per problem carry no more information than one: same width as n = 1
+    binary = np.array([1.0] * 10 + [0.0] * 20)
+    shuffled = np.array([0.5] * 20 + [0.0] * 10)  # same mean, spread over problems less: narrower
+    assert stats.score_interval(binary, 8) == pytest.approx(stats.score_interval(binary, 1))
+    w_spread = np.subtract(*stats.score_interval(shuffled, 8)[::-1])
+    w_binary = np.subtract(*stats.score_interval(binary, 8)[::-1])
+    assert w_spread < w_binary
+
+
+def test_paired_interval_covers_at_thirty_hard_problems():
+    # AIME-like: most problems rarely solved; B gains on the logit scale. True difference from a large draw.
+    rng = np.random.default_rng(7)
+    big = rng.beta(0.25, 2, size=400_000)
+    shift = lambda p: 1 / (1 + (1 - p) / np.clip(p, 1e-12, None) * np.exp(-0.8))
+    truth = float(shift(big).mean() - big.mean())
+    reps, covered = 300, 0
+    for rep in range(reps):
+        p = rng.beta(0.25, 2, size=30)
+        a, b = rng.binomial(8, p) / 8, rng.binomial(8, shift(p)) / 8
+        result = stats.paired_compare(a, b, binary=False, iters=400, seed=rep)
+        covered += result.ci_low <= truth <= result.ci_high
+    assert covered / reps >= 0.92, covered / reps
+
+
+def test_interval_and_p_value_never_contradict_each_other():
+    rng = np.random.default_rng(11)
+    seen = set()
+    for rep in range(150):
+        n = 1 if rep % 2 else 8
+        p = rng.beta(0.5, 1.5, size=30)
+        a = rng.binomial(n, p) / n
+        b = rng.binomial(n, np.clip(p + rng.choice([0.0, 0.08]), 0, 1)) / n
+        r = stats.paired_compare(a, b, binary=n == 1, iters=500, seed=rep)
+        assert (r.ci_low <= 0 <= r.ci_high) == (r.p_value >= 0.05), (rep, r)
+        seen.add(r.p_value < 0.05)
+    assert seen == {True, False}  # both directions were exercised
+
+
+def test_tests_rule_is_stated():
+    assert "exact McNemar" in stats.TESTS_RULE and "never on the other runs" in stats.TESTS_RULE

@@ -18,6 +18,7 @@ FORMATS = ("table", "markdown", "json")
 
 
 def register(app: typer.Typer) -> None:
+    compare.__doc__ = compare.__doc__.replace("{rule}", stats.TESTS_RULE)
     app.command("compare")(compare)
 
 
@@ -27,7 +28,7 @@ def _split(values: list[str] | None) -> list[str] | None:
     return [t for v in values for t in v.split(",") if t.strip()]
 
 
-def _check_output(flag: str, path: Path, suffix: str | None = None) -> None:
+def check_output(flag: str, path: Path, suffix: str | None = None) -> None:
     """Refuse an unusable output path before any work is done (not after printing the whole table)."""
     if suffix and path.suffix.lower() != suffix:
         raise EvalkitError(f"{flag} {path}: the file name must end in {suffix}.")
@@ -48,22 +49,25 @@ def compare(
                               "per-sample lengths exist, FILE_length.png (accuracy by output-length bucket)."),
     force: bool = typer.Option(False, "--force", help="Compare even when problem sets, task versions, datasets or golds "
                                "differ (only problems common to all runs are used)."),
-    iters: int = typer.Option(stats.DEFAULT_ITERS, "--iters", min=200, help="Bootstrap / permutation resamples."),
+    iters: int = typer.Option(stats.DEFAULT_ITERS, "--iters", min=200, help="Sign-flip permutation resamples (the p-value for avg@n)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the resampling (results are reproducible)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write the markdown/json output to this file instead of stdout."),
 ) -> None:
-    """Compare runs task by task: each score with a 95% bootstrap interval over problems, the difference
-    against the first run with a paired interval and p-value (exact McNemar for one sample per problem,
-    sign-flip permutation test for avg@n), the problems that flipped each way, and the settings that
-    differ. Problems are aligned by doc id and problem-text hash; mismatched runs are refused unless --force."""
+    """Compare runs task by task: scores, paired differences, p-values and flips.
+
+    Each score comes with a 95% interval, the difference against the first run with a paired interval
+    and p-value, the problems that flipped each way, and the settings that
+    differ. Problems are aligned by doc id and problem-text hash; mismatched runs are refused unless --force.
+
+    {rule} Coverage is measured by bench/compare_coverage.py; see docs/compare.md."""
     if fmt not in FORMATS:
         raise EvalkitError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}.")
     if output is not None and fmt == "table":
         raise EvalkitError("--output needs --format markdown or json.")
     if output is not None:
-        _check_output("--output", output)
+        check_output("--output", output)
     if plot is not None:
-        _check_output("--plot", plot, suffix=".png")
+        check_output("--plot", plot, suffix=".png")
     loaded = [load_run(path) for path in runs]
     report = build_report(loaded, _split(tasks), force=force, iters=iters, seed=seed)
     if fmt == "table":

@@ -141,13 +141,13 @@ def _aligned(result: TaskResult, keys: list[tuple[int, str]]) -> list[ProblemRes
 def _task_report(task: str, runs: list[Run], keys: list[tuple[int, str]], iters: int, seed: int) -> TaskReport:
     aligned = [_aligned(r.tasks[task], keys) for r in runs]
     scores = [np.array([p.score for p in probs]) for probs in aligned]
-    binary = all(r.tasks[task].binary for r in runs)
     names = [p.name for p in aligned[0]]
     rows = []
     for i, run in enumerate(runs):
-        row = RunRow(run.label, float(scores[i].mean()), stats.bootstrap_ci(scores[i], iters, seed),
-                     max(p.n for p in aligned[i]))
+        n_samples = max(p.n for p in aligned[i])
+        row = RunRow(run.label, float(scores[i].mean()), stats.score_interval(scores[i], n_samples), n_samples)
         if i:
+            binary = runs[0].tasks[task].binary and run.tasks[task].binary  # this pair alone decides its test
             paired = stats.paired_compare(scores[0], scores[i], binary=binary, iters=iters, seed=seed)
             row.diff, row.diff_ci, row.p_value, row.test = paired.diff, (paired.ci_low, paired.ci_high), paired.p_value, paired.test
             row.lost = [n for n, a, b in zip(names, scores[0], scores[i]) if stats.solved(a) and not stats.solved(b)]

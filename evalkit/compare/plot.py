@@ -14,10 +14,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from evalkit.compare.core import Report
+from evalkit.compare.lengths import accuracy_by_length
 from evalkit.errors import EvalkitError
 from evalkit.rundir import Run
-
-N_BUCKETS = 5
 
 
 def _save(fig, path: Path) -> None:
@@ -49,7 +48,7 @@ def scores_plot(report: Report, path: Path) -> None:
             ax.annotate(f"{x:.1f}", (x, y), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=8)
     ax.set_yticks(np.arange(len(tasks)), [f"{t.task}\n({t.metric}, {t.n_problems} problems)" for t in tasks])
     ax.invert_yaxis()
-    ax.set_xlabel("score (%) with 95% bootstrap interval over problems")
+    ax.set_xlabel("score (%) with 95% interval over problems")
     ax.set_xlim(0, 100)
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(len(labels), 3), fontsize=8, frameon=False)
@@ -72,16 +71,11 @@ def length_plot(runs: list[Run], tasks: list[str], path: Path) -> bool:
     data = [d for d in data if d[1].size]
     if not data:
         return False
-    pooled = np.concatenate([d[1] for d in data])
-    edges = np.unique(np.quantile(pooled, np.linspace(0, 1, N_BUCKETS + 1)))
-    if edges.size < 2:
-        edges = np.array([pooled.min(), pooled.min() + 1])
+    edges, per_run = accuracy_by_length([(d[1], d[2]) for d in data])
     fig, ax = plt.subplots(figsize=(7.5, 4))
     centers = np.arange(edges.size - 1)
-    for label, lengths, correct in data:
-        bucket = np.clip(np.searchsorted(edges, lengths, side="right") - 1, 0, edges.size - 2)
-        acc = [100 * correct[bucket == b].mean() if np.any(bucket == b) else np.nan for b in centers]
-        counts = [int(np.sum(bucket == b)) for b in centers]
+    for (label, lengths, _), (acc, counts) in zip(data, per_run):
+        acc = [100 * a for a in acc]
         ax.plot(centers, acc, marker="o", label=f"{label} ({lengths.size} samples)")
         for x, y, c in zip(centers, acc, counts):
             if not np.isnan(y):

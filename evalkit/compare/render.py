@@ -68,8 +68,8 @@ def print_table(report: Report, console: Console | None = None) -> None:
         console.print(table)
     for line in _flip_lines(report) + [f"warning: {w}" for w in report.warnings]:
         console.print(line, markup=False, highlight=False)
-    console.print("Scores are means of per-problem scores; intervals resample problems (all samples of a problem together).",
-                  style="dim")
+    console.print("Scores are means of per-problem scores; the problem is the unit of every interval and test "
+                  "(`evalkit compare --help` says which test is used when).", style="dim")
 
 
 def _md_row(cells: list[str]) -> str:

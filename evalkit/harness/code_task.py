@@ -134,6 +134,7 @@ def judge_responses(resps: list[list[Any]], docs: list[dict], *, workers: int | 
                 "correct": bool(result and result.passed),
                 "verdict": result.verdict if result else "NO_CODE",
                 "tests_run": len(result.tests) if result else 0,
+                "tests": [t.verdict for t in result.tests] if result else [],  # per-test verdicts, for `evalkit report`
                 "detail": first_bad.detail[:200] if first_bad else "",
                 "chars": len(_text(resps[d][s])),
             }))
