@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evalkit.lmeval_files import sample_row, write_run
+from evalkit.rundir import sample_row, write_lmeval_run
 from evalkit.report import page, payload, source
 from evalkit.report.browser import Browser, find_chromium
 
@@ -63,7 +63,7 @@ def make_runs(root: Path, problems: int, samples: int, runs: int, chars: int, te
                    "versions": {"evalkit_math500": 1.0}, "n-shot": {"evalkit_math500": 0},
                    "config": {"model": "vllm", "model_args": f"pretrained=org/model-{r}"}}
         out = root / f"run{r}"
-        write_run(out, f"pretrained=org/model-{r}", results, {"evalkit_math500": rows}, model_source="vllm")
+        write_lmeval_run(out, f"pretrained=org/model-{r}", results, {"evalkit_math500": rows}, model_source="vllm")
         paths.append(out)
     return paths
 
