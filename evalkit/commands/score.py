@@ -22,6 +22,9 @@ def score_command(
     data_dir: Path = typer.Option(None, "--data-dir", help="Local benchmark directory (layout of shared/data). Default: "
                                   "$EVALKIT_DATA_DIR, else the one the run was evaluated on, else the Hub."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output; print only the summary."),
+    second_opinion: str = typer.Option(None, "--second-opinion", help="Grade every sample again with another grader "
+                                       "(math-verify; needs `pip install 'evalkit[audit]'`): prints both scores and "
+                                       "writes disagreements.jsonl beside the results."),
 ) -> None:
     """Re-score an existing run (or any lm-eval samples file) in parallel with the current grader.
 
@@ -42,6 +45,10 @@ def score_command(
     from evalkit.run.progress import StageProgress
     from evalkit.run.tasks import include_paths
 
+    if second_opinion:
+        from evalkit.grading.second_opinion import require
+
+        require(second_opinion)  # a missing extra fails before any work
     if workers:
         os.environ["EVALKIT_GRADE_WORKERS"] = str(workers)
     files = rs.find_samples(target)
@@ -90,6 +97,11 @@ def score_command(
     atomic_write(out_dir / f"results_{stamp}.json", json.dumps(results, indent=2, default=str))
     atomic_write(out_dir / f"rescore_{stamp}.json", json.dumps(summary, indent=2, default=str))
     _print(summary, out_dir / f"rescore_{stamp}.json")
+    if second_opinion:
+        from evalkit.grading.second_opinion import audit_with_progress
+
+        audit_with_progress({t: out_dir / info["samples_file"] for t, info in summary["tasks"].items()}, out_dir,
+                            second_opinion, workers, 5.0, quiet)
 
 
 def _print(summary: dict, path: Path) -> None:

@@ -66,9 +66,22 @@ def _grade_memo(gold: str, output: str) -> Outcome:
 
 
 def _math_verify(gold: str, output: str) -> Outcome:
-    from evalkit.grading.second_opinion import math_verify_grade  # imports math_verify (milliseconds)
+    """Math-Verify's verdict on a whole response, with its own extracted answer (`second_opinion.py`)."""
+    import logging
 
-    return math_verify_grade(gold, output)
+    from math_verify import parse, verify  # the `audit` extra; milliseconds once sympy is loaded
+
+    logging.getLogger("math_verify").setLevel(logging.ERROR)  # "timeout disabled": the parent bounds us
+    gold_text = gold if ("$" in gold or "\\boxed" in gold or "\\(" in gold) else f"${gold}$"
+    parsed_gold = parse(gold_text, parsing_timeout=None)
+    parsed = parse(output, parsing_timeout=None)
+    if not parsed:
+        return None, "no answer", None
+    extracted = next((p for p in reversed(parsed) if isinstance(p, str)), str(parsed[0]))
+    if not parsed_gold:
+        return False, "gold not parsed", extracted
+    equal = bool(verify(parsed_gold, parsed, timeout_seconds=None))
+    return equal, "equal" if equal else "different", extracted
 
 
 CHECKS: dict[str, Callable[[str, str], Outcome]] = {

@@ -81,7 +81,8 @@ def import_outputs(jsonl: Path, out: Path, model: str, task: str, verdicts: str 
         if tokens is not None:
             values["mean_output_tokens"] = float(tokens[i])
         per_doc.append(values)
-        doc = {"problem_id": row["problem_id"], "problem": row["problem"], "answer": row["gold"]}
+        # the doc in the shape of evalkit's math task docs, so `evalkit score` re-grades it with that task
+        doc = {"id": row["problem_id"], "question": row["problem"], "answers": [row["gold"]], "answer": row["gold"]}
         samples.append(sample_row(i, doc, row["problem"], row["gold"], {}, [row["output"]], [verdict], FILTER, values))
     source = {"file": jsonl.name, "sha256": sha256_file(jsonl)}
     for key in ("source", "commit", "bench", "model"):
