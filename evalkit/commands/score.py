@@ -98,10 +98,9 @@ def score_command(
     atomic_write(out_dir / f"rescore_{stamp}.json", json.dumps(summary, indent=2, default=str))
     _print(summary, out_dir / f"rescore_{stamp}.json")
     if second_opinion:
-        from evalkit.grading.second_opinion import audit_with_progress
+        from evalkit.grading.second_opinion import audit_rescored
 
-        audit_with_progress({t: out_dir / info["samples_file"] for t, info in summary["tasks"].items()}, out_dir,
-                            second_opinion, workers, 5.0, quiet)
+        audit_rescored(summary["tasks"], out_dir, second_opinion, workers, quiet)
 
 
 def _print(summary: dict, path: Path) -> None:

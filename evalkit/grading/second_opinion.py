@@ -194,6 +194,13 @@ def audit_run_dir(run_dir: Path, grader: str = "math-verify", workers: int | Non
     return audit_with_progress(files, next(iter(files.values())).parent, grader, workers, timeout, quiet)
 
 
+def audit_rescored(tasks: dict[str, dict], out_dir: Path, grader: str, workers: int | None = None,
+                   quiet: bool = False) -> list[TaskOpinion]:
+    """`audit` on the samples files `evalkit score` just wrote (its summary's `tasks`), beside them."""
+    return audit_with_progress({t: out_dir / info["samples_file"] for t, info in tasks.items()}, out_dir, grader,
+                               workers, 5.0, quiet)
+
+
 def audit_with_progress(files: dict[str, Path], out_dir: Path, grader: str, workers: int | None, timeout: float,
                         quiet: bool) -> list[TaskOpinion]:
     """`audit` with a progress bar on stderr (unless `quiet`), then the summary printed on stdout."""

@@ -72,7 +72,7 @@ def _math_verify(gold: str, output: str) -> Outcome:
     from math_verify import parse, verify  # the `audit` extra; milliseconds once sympy is loaded
 
     logging.getLogger("math_verify").setLevel(logging.ERROR)  # "timeout disabled": the parent bounds us
-    gold_text = gold if ("$" in gold or "\\boxed" in gold or "\\(" in gold) else f"${gold}$"
+    gold_text = gold if "\\boxed" in gold else f"${gold}$"  # a bare gold is LaTeX; a worked solution has a box
     parsed_gold = parse(gold_text, parsing_timeout=None)
     parsed = parse(output, parsing_timeout=None)
     if not parsed:
