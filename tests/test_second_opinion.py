@@ -46,7 +46,7 @@ def test_planted_disagreement_is_found_and_reported(tmp_path):
     assert row["evalkit_reason"] == "symbolically different"
     summary = json.loads((tmp_path / "second_opinion.json").read_text())["tasks"]["evalkit_math500"]
     assert summary["samples"] == 4 and summary["disagreements"] == 1 and summary["only_math_verify_correct"] == 1
-    assert summary["evalkit"] == (0.5 + 1 + 0) / 3 and summary["math-verify"] == (0.5 + 1 + 1) / 3
+    assert summary["scores"] == {"evalkit": (0.5 + 1 + 0) / 3, "math-verify": (0.5 + 1 + 1) / 3}
     assert "0.5000" in result.output and "0.8333" in result.output  # both scores printed
     assert "disagreements.jsonl (1 samples)" in result.output.replace("\n", "")
 

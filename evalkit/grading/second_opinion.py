@@ -178,8 +178,8 @@ def audit(files: dict[str, Path], out_dir: Path, grader: str = "math-verify", wo
     atomic_write(out_dir / DISAGREEMENTS, "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows))
     summary = {"grader": grader, "version": _version(grader), "disagreements_file": DISAGREEMENTS, "tasks": {
         o.task: ({"skipped": o.skipped} if o.skipped else
-                 {"samples_file": files[o.task].name, "samples": o.samples, "evalkit": o.ours, grader: o.theirs,
-                  "disagreements": len(o.disagreements),
+                 {"samples_file": files[o.task].name, "samples": o.samples,
+                  "scores": {"evalkit": o.ours, grader: o.theirs}, "disagreements": len(o.disagreements),
                   "only_evalkit_correct": sum(d["evalkit_correct"] for d in o.disagreements),
                   f"only_{key}_correct": sum(not d["evalkit_correct"] for d in o.disagreements)})
         for o in opinions}}
