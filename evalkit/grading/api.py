@@ -98,7 +98,7 @@ def grade(
     if batch.worth_shipping(len(items)):
         return _grade_in_workers(items, workers, timeout, progress, dedupe)
     verdicts: list[Verdict | None] = [None] * len(items)
-    jobs: list[tuple[str, str, str]] = []  # pairs only sympy can decide, for the workers
+    jobs: list[tuple] = []  # (gold, answer, "compare"): pairs only sympy can decide, for the workers
     where: list[int] = []
     done = correct = 0
     for i, item in enumerate(items):

@@ -22,18 +22,18 @@ def worth_shipping(n_items: int) -> bool:
 
 
 def run_in_workers(
-    jobs: Sequence[tuple[str, str, str]],
+    jobs: Sequence[tuple],
     workers: int,
     timeout: float,
     dedupe: bool,
     on_result: Callable[[int, Result], None],
     progress: Callable[[int, int], None] | None = None,
 ) -> None:
-    """Run (gold, text, kind) jobs; identical jobs run once with `dedupe`. `on_result(i, result)` for every
+    """Run (gold, text, kind[, policy]) jobs; identical jobs run once with `dedupe`. `on_result(i, result)` for every
     job index i; `progress(n, correct)` every `PROGRESS_EVERY` verdicts."""
-    unique: list[tuple[str, str, str]] = []
+    unique: list[tuple] = []
     members: list[list[int]] = []
-    seen: dict[tuple[str, str, str], int] = {}
+    seen: dict[tuple, int] = {}
     for i, job in enumerate(jobs):
         if dedupe and job in seen:
             members[seen[job]].append(i)

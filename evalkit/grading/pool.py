@@ -175,11 +175,11 @@ class WorkerPool:
             worker = self._replace(worker)
         raise RuntimeError("grading worker failed to start (python -m evalkit.grading.zygote)")
 
-    def run_one(self, gold: str, pred: str, timeout: float) -> tuple[bool | None, str]:
+    def run_one(self, gold: str, pred: str, timeout: float, policy: object = None) -> tuple[bool | None, str]:
         worker = self._idle.get()
         try:
             worker = self._ready_worker(worker)
-            job = [(next(self._jobs), "compare", gold, pred)]
+            job = [(next(self._jobs), "compare", gold, pred, policy)]
             try:
                 worker.send_conn.send(job)
             except (OSError, BrokenPipeError):  # died while idle (e.g. killed from outside): once more
@@ -198,14 +198,14 @@ class WorkerPool:
 
     def run_batch(
         self,
-        jobs: Sequence[tuple[str, str] | tuple[str, str, str]],
+        jobs: Sequence[tuple],
         timeout: float,
         workers: int,
         on_result: Callable[[int, Result], None],
         kind: str = "compare",
     ) -> None:
-        """Run (gold, text[, kind]) jobs (kinds: `worker.CHECKS`, default `kind`) on up to `workers` idle
-        workers, in chunks; report each result as it arrives. Every job gets `timeout` seconds of wall clock."""
+        """Run (gold, text[, kind[, policy]]) jobs (kinds: `worker.CHECKS`, default `kind`) on up to `workers`
+        idle workers, in chunks; report each result as it arrives. Every job gets `timeout` seconds of wall clock."""
         if not jobs:
             return
         mine = [self._idle.get()]
@@ -237,8 +237,7 @@ class WorkerPool:
                     size = max(1, min(CHUNK_MAX, len(pending) // (2 * len(mine))))
                     chunk = deque(pending.popleft() for _ in range(min(size, len(pending))))
                     try:
-                        w.send_conn.send([(i, jobs[i][2] if len(jobs[i]) > 2 else kind, jobs[i][0], jobs[i][1])
-                                          for i in chunk])
+                        w.send_conn.send([_message(i, jobs[i], kind) for i in chunk])
                         busy[id(w.recv_conn)] = (w, chunk, time.monotonic() + timeout)
                     except (OSError, BrokenPipeError):
                         pending.extendleft(reversed(chunk))
@@ -333,6 +332,11 @@ def get_pool(size: int) -> WorkerPool:
         elif _POOL.size < size:
             _POOL.grow(size)
         return _POOL
+
+
+def _message(i: int, job: tuple, kind: str) -> tuple:
+    """(job id, kind, gold, text, policy) for the worker, from a (gold, text[, kind[, policy]]) job."""
+    return (i, job[2] if len(job) > 2 else kind, job[0], job[1], job[3] if len(job) > 3 else None)
 
 
 def pool_started() -> bool:

@@ -4,7 +4,8 @@ Importing this module imports sympy and latex2sympy and runs a few checks, so th
 imports it before forking) hands out workers that are ready at once. A worker receives a chunk of jobs
 `[(job_id, kind, gold, text), ...]` and answers each with `(job_id, equal, reason, extracted)` as soon as
 it is decided, so the parent can bound every job by the time since the previous answer and kill the
-worker when one overruns; nothing here has to cooperate. Kinds (`CHECKS`):
+worker when one overruns; nothing here has to cooperate. A job may carry a fifth element, the grading
+policy of its item, handed to `compare` (None: the checker's default). Kinds (`CHECKS`):
 - `compare`: `text` is an extracted answer, compared with the layered checker (sympy included);
 - `grade`: `text` is a whole response: extraction, then the same comparison, in this process;
 - `grade-memo`: as `grade`, and an identical (gold, answer) pair seen before reuses its verdict;
@@ -38,34 +39,34 @@ def _warm_up() -> None:
 _warm_up()
 
 
-def _compare(gold: str, pred: str) -> Outcome:
-    equal, reason = compare(gold, pred, symbolic=True)
+def _compare(gold: str, pred: str, policy: object = None) -> Outcome:
+    equal, reason = compare(gold, pred, symbolic=True, **({} if policy is None else {"policy": policy}))
     return equal, reason, pred
 
 
-def _grade(gold: str, output: str) -> Outcome:
+def _grade(gold: str, output: str, policy: object = None) -> Outcome:
     pred = extract_answer(output)
     if pred is None or not pred.strip():
         return None, "no answer", None
-    return _compare(gold, pred)
+    return _compare(gold, pred, policy)
 
 
-_MEMO: dict[tuple[str, str], Outcome] = {}
+_MEMO: dict[tuple, Outcome] = {}
 
 
-def _grade_memo(gold: str, output: str) -> Outcome:
+def _grade_memo(gold: str, output: str, policy: object = None) -> Outcome:
     pred = extract_answer(output)
     if pred is None or not pred.strip():
         return None, "no answer", None
-    key = (gold, pred)
+    key = (gold, pred, policy)
     if key not in _MEMO:
         if len(_MEMO) >= MEMO_SIZE:
             _MEMO.clear()
-        _MEMO[key] = _compare(gold, pred)
+        _MEMO[key] = _compare(gold, pred, policy)
     return _MEMO[key]
 
 
-def _math_verify(gold: str, output: str) -> Outcome:
+def _math_verify(gold: str, output: str, policy: object = None) -> Outcome:
     """Math-Verify's verdict on a whole response, with its own extracted answer (`second_opinion.py`)."""
     import logging
 
@@ -84,15 +85,15 @@ def _math_verify(gold: str, output: str) -> Outcome:
     return equal, "equal" if equal else "different", extracted
 
 
-CHECKS: dict[str, Callable[[str, str], Outcome]] = {
+CHECKS: dict[str, Callable[[str, str, object], Outcome]] = {
     "compare": _compare, "grade": _grade, "grade-memo": _grade_memo, "math-verify": _math_verify,
 }
 
 
-def run_job(kind: str, gold: str, text: str) -> Outcome:
+def run_job(kind: str, gold: str, text: str, policy: object = None) -> Outcome:
     """One job's outcome; a failure of the checker is a verdict with its reason, not a dead worker."""
     try:
-        return CHECKS[kind](gold, text)
+        return CHECKS[kind](gold, text, policy)
     except MemoryError:
         return None, "out of memory", None
     except RecursionError:
@@ -122,5 +123,5 @@ def worker_main(conn, announce_pid: bool = True) -> None:
             return
         if msg is None:
             return
-        for job_id, kind, gold, text in msg:
-            conn.send((job_id, *run_job(kind, gold, text)))
+        for job_id, kind, gold, text, policy in msg:
+            conn.send((job_id, *run_job(kind, gold, text, policy)))
