@@ -52,7 +52,7 @@ def eval_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars (for CI logs); print only the final table."),
     list_presets: bool = typer.Option(False, "--list-presets", help="List presets with their settings and exit."),
     second_opinion: str = typer.Option(None, "--second-opinion", help="Grade every sample again with another grader "
-                                       "(math-verify; needs `pip install 'evalkit[audit]'`): prints both scores and "
+                                       "(math-verify; needs `pip install 'evalkit\\[audit]'`): prints both scores and "
                                        "writes disagreements.jsonl beside the results."),
 ) -> None:
     """Evaluate MODEL on lm-eval TASKS through evalkit's presets, with crash-safe resume.

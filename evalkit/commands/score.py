@@ -23,7 +23,7 @@ def score_command(
                                   "$EVALKIT_DATA_DIR, else the one the run was evaluated on, else the Hub."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output; print only the summary."),
     second_opinion: str = typer.Option(None, "--second-opinion", help="Grade every sample again with another grader "
-                                       "(math-verify; needs `pip install 'evalkit[audit]'`): prints both scores and "
+                                       "(math-verify; needs `pip install 'evalkit\\[audit]'`): prints both scores and "
                                        "writes disagreements.jsonl beside the results."),
 ) -> None:
     """Re-score an existing run (or any lm-eval samples file) in parallel with the current grader.
