@@ -65,3 +65,14 @@ def test_an_unknown_second_grader_is_named(tmp_path):
     _run(tmp_path)
     result = CliRunner().invoke(app, ["score", str(tmp_path), "--second-opinion", "qwen-math"])
     assert result.exit_code != 0 and "unknown grader" in str(result.exception or result.output)
+
+
+def test_a_math_verify_hang_is_one_timeout_verdict_not_a_stuck_run():
+    """Math-Verify runs without its signal.alarm: the pool's wall-clock limit kills the worker instead."""
+    from evalkit.grading.pool import get_pool
+
+    got: dict[int, tuple] = {}
+    jobs = [("10^{10^{10^{10}}}", "so $\\boxed{10^{10^{10^{10}}}+1}$"), ("2", "so $\\boxed{2}$")]
+    get_pool(1).run_batch(jobs, 1.5, 1, got.__setitem__, kind="math-verify")
+    assert got[0] == (None, "timeout after 1.5 s", None)
+    assert got[1] == (True, "equal", "2")
