@@ -138,9 +138,10 @@ def _avg_at_n(samples: list[Sample], correct: list[bool]) -> float:
 
 
 def audit(files: dict[str, Path], out_dir: Path, grader: str = "math-verify", workers: int | None = None,
-          timeout: float = 5.0, progress: Callable[[int], None] | None = None) -> list[TaskOpinion]:
+          timeout: float = 5.0, progress: Callable[[int, int], None] | None = None) -> list[TaskOpinion]:
     """Re-grade every sample of `files` (task -> samples file) with `grader`; write DISAGREEMENTS and SUMMARY
-    into `out_dir` (atomically) and return the per-task opinions. `progress(n)` as n more are graded."""
+    into `out_dir` (atomically) and return the per-task opinions. `progress(graded, found)`: n more graded,
+    or n more samples found to grade."""
     from evalkit.grading.pool import default_workers, get_pool
 
     kind = require(grader)
@@ -154,11 +155,13 @@ def audit(files: dict[str, Path], out_dir: Path, grader: str = "math-verify", wo
             opinion.skipped = "no math verdicts in its samples (not a math task)"
             continue
         theirs: list[tuple[bool | None, str, str | None]] = [(None, "not graded", None)] * len(samples)
+        if progress:
+            progress(0, len(samples))
 
         def on_result(i: int, result: tuple[bool | None, str, str | None], theirs=theirs) -> None:
             theirs[i] = result
             if progress:
-                progress(1)
+                progress(1, 0)
 
         get_pool(workers).run_batch([(s.gold, s.output) for s in samples], timeout, workers, on_result, kind=kind)
         their_correct = [t[0] is True for t in theirs]
@@ -207,13 +210,17 @@ def audit_with_progress(files: dict[str, Path], out_dir: Path, grader: str, work
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    require(grader)
-    total = sum(sum(len((json.loads(line).get("resps") or [[]])[0]) for line in p.open(encoding="utf-8") if line.strip())
-                for p in files.values())
     with Progress(TextColumn(f"second opinion ({grader})"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=Console(stderr=True, quiet=quiet)) as bar:
-        job = bar.add_task("grading", total=total)
-        opinions = audit(files, out_dir, grader, workers, timeout, progress=lambda n: bar.advance(job, n))
+        job = bar.add_task("grading", total=0)
+
+        def progress(graded: int, found: int) -> None:
+            if found:
+                bar.update(job, total=bar.tasks[0].total + found)
+            if graded:
+                bar.advance(job, graded)
+
+        opinions = audit(files, out_dir, grader, workers, timeout, progress)
     print_opinions(opinions, out_dir)
     return opinions
 
