@@ -76,3 +76,22 @@ def test_a_math_verify_hang_is_one_timeout_verdict_not_a_stuck_run():
     get_pool(1).run_batch(jobs, 1.5, 1, got.__setitem__, kind="math-verify")
     assert got[0] == (None, "timeout after 1.5 s", None)
     assert got[1] == (True, "equal", "2")
+
+
+def test_after_eval_the_newest_samples_of_each_task_are_audited_beside_them(tmp_path):
+    """What `evalkit eval --second-opinion` runs after generation; a task without math verdicts is skipped."""
+    from evalkit.grading.second_opinion import audit_run_dir
+
+    run = tmp_path / "model"
+    run.mkdir()
+    verdict = json.dumps({"extracted": "\\frac{1}{2006!}", "correct": False, "verdict": False,
+                          "reason": "symbolically different", "chars": 9, "tokens": None})
+    row = {"doc_id": 0, "doc": {"id": "p0", "answers": [PLANTED_GOLD], "answer": PLANTED_GOLD}, "target": PLANTED_GOLD,
+           "arguments": [["prompt", {}]], "resps": [["so $\\boxed{\\frac{1}{2006!}}$"]], "filtered_resps": [[verdict]]}
+    (run / "samples_evalkit_math500_2026-01-01T00-00-00.000000.jsonl").write_text(json.dumps(row) + "\n")
+    code = dict(row, filtered_resps=[["passed"]])
+    (run / "samples_evalkit_lcb_2026-01-01T00-00-00.000000.jsonl").write_text(json.dumps(code) + "\n")
+    opinions = {o.task: o for o in audit_run_dir(tmp_path, workers=1, quiet=True)}
+    assert opinions["evalkit_lcb"].skipped and not opinions["evalkit_lcb"].disagreements
+    assert [d["problem_id"] for d in opinions["evalkit_math500"].disagreements] == ["p0"]
+    assert (run / "disagreements.jsonl").read_text().count("\n") == 1
