@@ -2,7 +2,8 @@
 
 Cheap decisions (normalised strings, exact numbers, structure) are made in the calling process without
 IPC; only pairs that need sympy go to the persistent worker pool (`pool.py`), where each check is bounded
-by killing its worker. Nothing here uses signals, so every function is safe to call from threads.
+by killing its worker. A large batch, or any batch once the pool runs, is graded entirely in the workers
+(`batch.py`). Nothing here uses signals, so every function is safe to call from threads.
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ def grade(
     progress: Callable[[int, int], None] | None = None,
     dedupe: bool = True,
 ) -> list[Verdict]:
-    """Grade a batch in parallel: extraction and cheap checks here, sympy in up to `workers` processes.
+    """Grade a batch in parallel: extraction and cheap checks here and sympy in up to `workers` processes,
+    or (large batches, or once the pool runs) everything in the workers; the verdicts are the same.
 
     `progress(n, correct)` is called as n more verdicts are ready, `correct` of them equal. With
     `dedupe`, identical (gold, answer) pairs (common with many samples per problem) are checked once.
