@@ -65,3 +65,15 @@ def test_check_is_safe_from_threads():
         t.join(timeout=120)
     assert not any(t.is_alive() for t in threads)
     assert all(got == expected for got, expected in results), results
+
+
+def test_hang_inside_a_chunk_costs_only_its_own_verdict():
+    """Batches go to workers in chunks: a hang mid-chunk times out alone, its neighbours are still graded."""
+    hang = GradeItem(gold="10^{10^{10^{10}}}", pred="10^{10^{10^{10}}}+1")
+    items = [GradeItem(gold=str(k), output=f"So the answer is $\\boxed{{{k}}}$.") for k in range(30)]
+    items[12:12] = [hang]
+    items.append(GradeItem(gold="3", output="The answer is \\boxed{4}."))
+    verdicts = grade(items, workers=2, timeout=LIMIT, dedupe=False)
+    assert verdicts[12].equal is None and "timeout" in verdicts[12].reason
+    assert [v.equal for i, v in enumerate(verdicts) if i != 12] == [True] * 30 + [False]
+    assert verdicts[5].extracted == "5"

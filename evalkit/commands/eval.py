@@ -51,6 +51,9 @@ def eval_command(
     chunk_size: int = typer.Option(None, "--chunk-size", min=1, help="Requests per backend call; each finished chunk is saved (default: vllm 512, hf 32, openai 256)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars (for CI logs); print only the final table."),
     list_presets: bool = typer.Option(False, "--list-presets", help="List presets with their settings and exit."),
+    second_opinion: str = typer.Option(None, "--second-opinion", help="Grade every sample again with another grader "
+                                       "(math-verify; needs `pip install 'evalkit\\[audit]'`): prints both scores and "
+                                       "writes disagreements.jsonl beside the results."),
 ) -> None:
     """Evaluate MODEL on lm-eval TASKS through evalkit's presets, with crash-safe resume.
 
@@ -78,6 +81,10 @@ def eval_command(
         raise EvalkitError(f"--top-p must be in (0, 1], got {top_p}.")
     if limit is not None and limit <= 0:
         raise EvalkitError("--limit must be positive.")
+    if second_opinion:
+        from evalkit.grading.second_opinion import require
+
+        require(second_opinion)  # a missing extra fails before any generation
     if output is None:
         output = Path("runs") / f"{Path(model).name or 'model'}-{preset}"
     spec = BackendSpec(backend=backend, model=model, revision=revision, dtype=dtype, tp=tp, dp=dp, seed=seed,
@@ -88,6 +95,10 @@ def eval_command(
                      data_dir=data_dir, chunk_size=chunk_size, quiet=quiet)
     inv = run_eval(cfg)
     _print_summary(output, inv)
+    if second_opinion:
+        from evalkit.grading.second_opinion import audit_run_dir
+
+        audit_run_dir(output, second_opinion, quiet=quiet)
 
 
 def _print_presets() -> None:

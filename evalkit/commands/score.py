@@ -24,6 +24,9 @@ def score_command(
     data_dir: Path = typer.Option(None, "--data-dir", help="Local benchmark directory (layout of shared/data). Default: "
                                   "$EVALKIT_DATA_DIR, else the one the run was evaluated on, else the Hub."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output; print only the summary."),
+    second_opinion: str = typer.Option(None, "--second-opinion", help="Grade every sample again with another grader "
+                                       "(math-verify; needs `pip install 'evalkit\\[audit]'`): prints both scores and "
+                                       "writes disagreements.jsonl beside the results."),
 ) -> None:
     """Re-score an existing run in parallel with the current grader; nothing is generated.
 
@@ -40,8 +43,16 @@ def score_command(
 
     if data_dir is not None and not data_dir.is_dir():
         raise EvalkitError(f"--data-dir {data_dir} is not a directory.")
+    if second_opinion:
+        from evalkit.grading.second_opinion import require
+
+        require(second_opinion)  # a missing extra fails before any work
     written = rescore_files(target, ScoringOptions(workers=workers), list(include_path), task, data_dir, quiet)
     _print(written)
+    if second_opinion:
+        from evalkit.grading.second_opinion import audit_rescored
+
+        audit_rescored(written["tasks"], Path(written["path"]).parent, second_opinion, workers, quiet)
 
 
 def rescore_files(target: Path, options, include_path: list[Path], task: str | None = None,

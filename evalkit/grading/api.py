@@ -2,7 +2,8 @@
 
 Cheap decisions (normalised strings, exact numbers, structure) are made in the calling process without
 IPC; only pairs that need sympy go to the persistent worker pool (`pool.py`), where each check is bounded
-by killing its worker. Nothing here uses signals, so every function is safe to call from threads.
+by killing its worker. A large batch, or any batch once the pool runs, is graded entirely in the workers
+(`batch.py`). Nothing here uses signals, so every function is safe to call from threads.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from evalkit.grading import normalize
+from evalkit.grading import batch, normalize
 from evalkit.grading.compare import NeedsSymbolic, compare
 from evalkit.grading.extract import extract_answer
 from evalkit.grading.pool import default_workers, get_pool
@@ -89,21 +90,21 @@ def grade(
     progress: Callable[[int, int], None] | None = None,
     dedupe: bool = True,
 ) -> list[Verdict]:
-    """Grade a batch in parallel: extraction and cheap checks here, sympy in up to `workers` processes.
+    """Grade a batch in parallel: extraction and cheap checks here and sympy in up to `workers` processes,
+    or (large batches, or once the pool runs) everything in the workers; the verdicts are the same.
 
     `progress(n, correct)` is called as n more verdicts are ready, `correct` of them equal. With
     `dedupe`, identical (gold, answer) pairs (common with many samples per problem) are checked once.
     """
     workers = workers or default_workers()
+    if batch.worth_shipping(len(items)):
+        return _grade_in_workers(items, workers, timeout, progress, dedupe)
     verdicts: list[Verdict | None] = [None] * len(items)
-    jobs: list[tuple[str, str]] = []
-    job_items: list[list[int]] = []
-    seen: dict[tuple[str, str], int] = {}
-    extracted: list[str | None] = [None] * len(items)
+    jobs: list[tuple] = []  # (gold, answer, "compare"): pairs only sympy can decide, for the workers
+    where: list[int] = []
     done = correct = 0
     for i, item in enumerate(items):
         pred = extract_answer(item.output) if item.output is not None else item.pred
-        extracted[i] = pred
         if pred is None or not str(pred).strip():
             verdicts[i] = Verdict(None, "no answer", None)
             done += 1
@@ -115,25 +116,39 @@ def grade(
             done += 1
             correct += fast[0] is True
             continue
-        k = (g, pred)
-        if dedupe and k in seen:
-            job_items[seen[k]].append(i)
-            continue
-        seen[k] = len(jobs)
-        jobs.append(k)
-        job_items.append([i])
+        jobs.append((g, pred, "compare"))
+        where.append(i)
         if progress and done >= 256:
             progress(done, correct)
             done = correct = 0
     if progress and done:
         progress(done, correct)
 
-    def on_result(job: int, result: tuple[bool | None, str]) -> None:
-        for i in job_items[job]:
-            verdicts[i] = Verdict(result[0], result[1], extracted[i])
-        if progress:
-            progress(len(job_items[job]), len(job_items[job]) * (result[0] is True))
+    def on_result(j: int, result: tuple[bool | None, str, str | None]) -> None:
+        verdicts[where[j]] = Verdict(*result)
 
     if jobs:
-        get_pool(workers).run_batch(jobs, timeout, workers, on_result)
+        batch.run_in_workers(jobs, workers, timeout, dedupe, on_result, progress)
+    return verdicts  # type: ignore[return-value]
+
+
+def _grade_in_workers(items: Sequence[GradeItem], workers: int, timeout: float,
+                      progress: Callable[[int, int], None] | None, dedupe: bool) -> list[Verdict]:
+    """`grade` with extraction and every layer in the workers (`batch.py`): all cores, same verdicts."""
+    verdicts: list[Verdict | None] = [None] * len(items)
+    jobs, where = [], []
+    for i, item in enumerate(items):
+        if item.output is None and (item.pred is None or not str(item.pred).strip()):
+            verdicts[i] = Verdict(None, "no answer", item.pred)
+            continue
+        kind = "compare" if item.output is None else ("grade-memo" if dedupe else "grade")
+        jobs.append((gold_text(item.gold), str(item.output if item.output is not None else item.pred), kind))
+        where.append(i)
+    if progress and len(jobs) < len(items):
+        progress(len(items) - len(jobs), 0)
+
+    def on_result(j: int, result: tuple[bool | None, str, str | None]) -> None:
+        verdicts[where[j]] = Verdict(*result)
+
+    batch.run_in_workers(jobs, workers, timeout, dedupe, on_result, progress)
     return verdicts  # type: ignore[return-value]

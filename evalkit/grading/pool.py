@@ -5,6 +5,10 @@ C-level loop (a sympy big-integer power); an executor cannot kill one stuck task
 process forked from a warm template process (`zygote.py`); a check that overruns its limit gets its
 worker killed and replaced (a fork: milliseconds), and the caller gets a timeout verdict. Workers are checked out through
 a queue, so `check` is safe to call from many threads.
+
+Batches go out in chunks (one message per worker for many jobs, fewer round trips); the worker answers each
+job as it is decided, and the limit runs from its previous answer, so every job still has `timeout` seconds
+of its own. When one overruns, it gets the timeout verdict and the rest of its chunk is sent again.
 """
 
 from __future__ import annotations
@@ -30,8 +34,9 @@ _ROOT = str(Path(__file__).resolve().parents[2])
 
 STARTUP_LIMIT = 120.0  # seconds a fresh worker may take to import sympy (slow, shared CI machines)
 SPARES = 1  # a started worker kept aside to replace a killed one at once
+CHUNK_MAX = 32  # jobs per message to one worker; smaller near the end of a batch, so workers finish together
 
-Result = tuple[bool | None, str]
+Result = tuple[bool | None, str, str | None]  # equal, reason, extracted answer
 
 
 class _Zygote:
@@ -170,18 +175,18 @@ class WorkerPool:
             worker = self._replace(worker)
         raise RuntimeError("grading worker failed to start (python -m evalkit.grading.zygote)")
 
-    def run_one(self, gold: str, pred: str, timeout: float) -> Result:
+    def run_one(self, gold: str, pred: str, timeout: float, policy: object = None) -> tuple[bool | None, str]:
         worker = self._idle.get()
         try:
             worker = self._ready_worker(worker)
-            job = next(self._jobs)
+            job = [(next(self._jobs), "compare", gold, pred, policy)]
             try:
-                worker.send_conn.send((job, gold, pred))
+                worker.send_conn.send(job)
             except (OSError, BrokenPipeError):  # died while idle (e.g. killed from outside): once more
                 worker = self._ready_worker(self._replace(worker))
-                worker.send_conn.send((job, gold, pred))
+                worker.send_conn.send(job)
             if worker.recv_conn.poll(timeout):
-                _, equal, reason = worker.recv_conn.recv()
+                _, equal, reason, _ = worker.recv_conn.recv()
                 return equal, reason
             worker = self._replace(worker)
             return None, f"timeout after {timeout:g} s"
@@ -193,12 +198,14 @@ class WorkerPool:
 
     def run_batch(
         self,
-        jobs: Sequence[tuple[str, str]],
+        jobs: Sequence[tuple],
         timeout: float,
         workers: int,
         on_result: Callable[[int, Result], None],
+        kind: str = "compare",
     ) -> None:
-        """Run (gold, pred) jobs on up to `workers` idle workers; report each result as it arrives."""
+        """Run (gold, text[, kind[, policy]]) jobs (kinds: `worker.CHECKS`, default `kind`) on up to `workers`
+        idle workers, in chunks; report each result as it arrives. Every job gets `timeout` seconds of wall clock."""
         if not jobs:
             return
         mine = [self._idle.get()]
@@ -212,18 +219,28 @@ class WorkerPool:
         starting: list[_Worker] = []
         for w in mine:
             (free if w.ready else starting).append(w)
-        busy: dict[int, tuple[_Worker, int, float]] = {}  # id(recv_conn) -> worker, job index, deadline
+        # id(recv_conn) -> worker, its unanswered job indices (in order), deadline of the first of them
+        busy: dict[int, tuple[_Worker, deque[int], float]] = {}
         failed_starts = 0
+
+        def lost(key: int, reason: str) -> None:
+            """The worker of `key` overran or died: its current job gets `reason`, the rest go back."""
+            w, outstanding, _ = busy.pop(key)
+            on_result(outstanding.popleft(), (None, reason, None))
+            pending.extendleft(reversed(outstanding))
+            starting.append(self._replace(w))
+
         try:
             while pending or busy:
                 while free and pending:
                     w = free.pop()
-                    i = pending.popleft()
+                    size = max(1, min(CHUNK_MAX, len(pending) // (2 * len(mine))))
+                    chunk = deque(pending.popleft() for _ in range(min(size, len(pending))))
                     try:
-                        w.send_conn.send((i, jobs[i][0], jobs[i][1]))
-                        busy[id(w.recv_conn)] = (w, i, time.monotonic() + timeout)
+                        w.send_conn.send([_message(i, jobs[i], kind) for i in chunk])
+                        busy[id(w.recv_conn)] = (w, chunk, time.monotonic() + timeout)
                     except (OSError, BrokenPipeError):
-                        pending.appendleft(i)
+                        pending.extendleft(reversed(chunk))
                         starting.append(self._replace(w))
                 if not busy and not starting:
                     if not free:
@@ -233,8 +250,8 @@ class WorkerPool:
                 limit = min([d for _, _, d in busy.values()], default=now + 1.0) - now
                 conns = [w.recv_conn for w, _, _ in busy.values()] + [w.recv_conn for w in starting]
                 for conn in wait(conns, timeout=max(0.0, min(limit, 1.0))):
-                    entry = busy.pop(id(conn), None)
-                    if entry is None:  # a starting worker spoke: ready, or died
+                    key = id(conn)
+                    if key not in busy:  # a starting worker spoke: ready, or died
                         w = next(s for s in starting if s.recv_conn is conn)
                         starting.remove(w)
                         try:
@@ -250,20 +267,28 @@ class WorkerPool:
                             raise RuntimeError("grading workers keep dying at start-up (python -m evalkit.grading.zygote)")
                         starting.append(self._replace(w))
                         continue
-                    w, i, _ = entry
+                    w, outstanding, _ = busy[key]
                     try:
-                        _, equal, reason = conn.recv()
-                        on_result(i, (equal, reason))
-                        free.append(w)
-                    except (EOFError, OSError):
-                        on_result(i, (None, "worker crashed"))
-                        starting.append(self._replace(w))
-                now = time.monotonic()
-                for key, (w, i, deadline) in list(busy.items()):
-                    if now >= deadline:
+                        while True:  # drain every answer that is already there
+                            job, equal, reason, extracted = conn.recv()
+                            if job != outstanding[0]:
+                                raise OSError(f"worker answered job {job}, expected {outstanding[0]}")
+                            outstanding.popleft()
+                            on_result(job, (equal, reason, extracted))
+                            if not outstanding or not conn.poll(0):
+                                break
+                    except (EOFError, OSError, ValueError):
+                        lost(key, "worker crashed")
+                        continue
+                    if outstanding:
+                        busy[key] = (w, outstanding, time.monotonic() + timeout)
+                    else:
                         del busy[key]
-                        on_result(i, (None, f"timeout after {timeout:g} s"))
-                        starting.append(self._replace(w))
+                        free.append(w)
+                now = time.monotonic()
+                for key, (_, _, deadline) in list(busy.items()):
+                    if now >= deadline:
+                        lost(key, f"timeout after {timeout:g} s")
                 for w in list(starting):
                     if time.monotonic() - w.started > STARTUP_LIMIT:
                         starting.remove(w)
@@ -307,6 +332,16 @@ def get_pool(size: int) -> WorkerPool:
         elif _POOL.size < size:
             _POOL.grow(size)
         return _POOL
+
+
+def _message(i: int, job: tuple, kind: str) -> tuple:
+    """(job id, kind, gold, text, policy) for the worker, from a (gold, text[, kind[, policy]]) job."""
+    return (i, job[2] if len(job) > 2 else kind, job[0], job[1], job[3] if len(job) > 3 else None)
+
+
+def pool_started() -> bool:
+    """Whether the process-wide pool exists (its workers are then forked in milliseconds)."""
+    return _POOL is not None
 
 
 def default_workers() -> int:
