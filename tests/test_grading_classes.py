@@ -31,8 +31,11 @@ UNITS = [
     (r"30 \text{ minutes}",    r"30\text{ min}",                True),
     (r"30 \text{ minutes}",    r"0.5 \text{ hours}",            True),   # converted exactly
     (r"2.5\text{ dollars}",    r"250\text{ cents}",             True),
-    (r"1.5\text{ m}",          r"150 \text{ cm}",               True),
+    (r"1.5\text{ meters}",     r"150 \text{ cm}",               True),
     (r"12\text{ cm}^2",        "12",                            True),   # only one side has a unit: strip it
+    (r"6\text{ m}^2",          r"60000\text{ cm}^2",            True),   # a one-letter unit set as text
+    (r"6\text{ m}^2",          r"6\text{ cm}^2",                False),
+    (r"5\text{ m}",            "5",                             True),
     ("45",                     r"45\text{ inches}",             True),
     (r"4+3\pi\text{ units}",   r"4+3\pi",                       True),   # false negative of issue 18
     (r"4+3\pi\text{ units}",   r"4+4\pi",                       False),

@@ -7,12 +7,14 @@ by killing its worker. Nothing here uses signals, so every function is safe to c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from evalkit.grading import normalize
 from evalkit.grading.compare import NeedsSymbolic, compare
 from evalkit.grading.extract import extract_answer
+from evalkit.grading.policy import Policy, policy_for
 from evalkit.grading.pool import default_workers, get_pool
 
 DEFAULT_TIMEOUT = 5.0
@@ -31,14 +33,25 @@ class GradeItem:
     gold: str | Sequence[str]
     pred: str | None = None  # an answer, or
     output: str | None = None  # a whole response to extract from
+    question: str | None = None  # the problem text: approximation requests allow rounded decimals
+
+
+_WORKED = re.compile(r"\\(?:boxed|fbox)\s*\{|final answer|answer is|\$[^$]*\$[^$]*\b(?:so|thus|therefore|hence)\b", re.I)
 
 
 def gold_text(gold: str | Sequence[str]) -> str:
-    """A multi-part gold (OlympiadBench) is one answer whose parts must all be matched."""
+    """The gold answer: a multi-part gold (OlympiadBench) is one answer whose parts must all be matched;
+    a gold that is a worked solution (`… so the total is $\\boxed{1{,}260}$.`) is extracted first."""
     if isinstance(gold, str):
-        return gold
-    parts = [str(g) for g in gold]
+        return _extract_gold(gold)
+    parts = [_extract_gold(str(g)) for g in gold]
     return parts[0] if len(parts) == 1 else ", ".join(parts)
+
+
+def _extract_gold(gold: str) -> str:
+    if len(gold) < 12 or not _WORKED.search(gold):
+        return gold
+    return extract_answer(gold) or gold
 
 
 def answer_key(answer: str | None) -> str:
@@ -59,26 +72,37 @@ def answer_key(answer: str | None) -> str:
     return key
 
 
-def _fast(gold: str, pred: str) -> tuple[bool, str] | None:
+def _fast(gold: str, pred: str, policy: Policy) -> tuple[bool, str] | None:
     if len(gold) + len(pred) > FAST_PATH_MAX_CHARS:
         return None
     try:
-        return compare(gold, pred, symbolic=False)
+        return compare(gold, pred, symbolic=False, policy=policy)
     except NeedsSymbolic:
         return None
     except RecursionError:
         return None
 
 
-def check(gold: str | Sequence[str], pred: str | None, timeout: float = DEFAULT_TIMEOUT) -> Verdict:
-    """Compare one answer with the gold; at most `timeout` seconds of sympy, then a timeout verdict."""
+def check(
+    gold: str | Sequence[str],
+    pred: str | None,
+    timeout: float = DEFAULT_TIMEOUT,
+    question: str | None = None,
+    numeric_tolerance: float | None = None,
+) -> Verdict:
+    """Compare one answer with the gold; at most `timeout` seconds of sympy, then a timeout verdict.
+
+    Without `question` the rounding rule is strict (`0.667` is not `\\frac{2}{3}`); a question that asks
+    for an approximation allows rounded decimals; `numeric_tolerance` accepts any number within that
+    relative error (see docs/grading.md)."""
     if pred is None or not str(pred).strip():
         return Verdict(None, "no answer", pred)
     g = gold_text(gold)
-    fast = _fast(g, pred)
+    policy = policy_for(question, numeric_tolerance)
+    fast = _fast(g, pred, policy)
     if fast is not None:
         return Verdict(fast[0], fast[1], pred)
-    equal, reason = get_pool(1).run_one(g, pred, timeout)
+    equal, reason = get_pool(1).run_one(g, pred, timeout, policy)
     return Verdict(equal, reason, pred)
 
 
@@ -88,17 +112,20 @@ def grade(
     timeout: float = DEFAULT_TIMEOUT,
     progress: Callable[[int, int], None] | None = None,
     dedupe: bool = True,
+    numeric_tolerance: float | None = None,
 ) -> list[Verdict]:
     """Grade a batch in parallel: extraction and cheap checks here, sympy in up to `workers` processes.
 
     `progress(n, correct)` is called as n more verdicts are ready, `correct` of them equal. With
     `dedupe`, identical (gold, answer) pairs (common with many samples per problem) are checked once.
+    Each item's `question` and the batch's `numeric_tolerance` set its rounding policy (`check`).
     """
     workers = workers or default_workers()
     verdicts: list[Verdict | None] = [None] * len(items)
-    jobs: list[tuple[str, str]] = []
+    jobs: list[tuple[str, str, Policy]] = []
     job_items: list[list[int]] = []
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str, Policy], int] = {}
+    policies: dict[str | None, Policy] = {}
     extracted: list[str | None] = [None] * len(items)
     done = correct = 0
     for i, item in enumerate(items):
@@ -109,13 +136,16 @@ def grade(
             done += 1
             continue
         g = gold_text(item.gold)
-        fast = _fast(g, pred)
+        if item.question not in policies:
+            policies[item.question] = policy_for(item.question, numeric_tolerance)
+        policy = policies[item.question]
+        fast = _fast(g, pred, policy)
         if fast is not None:
             verdicts[i] = Verdict(fast[0], fast[1], pred)
             done += 1
             correct += fast[0] is True
             continue
-        k = (g, pred)
+        k = (g, pred, policy)
         if dedupe and k in seen:
             job_items[seen[k]].append(i)
             continue

@@ -170,16 +170,16 @@ class WorkerPool:
             worker = self._replace(worker)
         raise RuntimeError("grading worker failed to start (python -m evalkit.grading.zygote)")
 
-    def run_one(self, gold: str, pred: str, timeout: float) -> Result:
+    def run_one(self, gold: str, pred: str, timeout: float, policy: object = None) -> Result:
         worker = self._idle.get()
         try:
             worker = self._ready_worker(worker)
             job = next(self._jobs)
             try:
-                worker.send_conn.send((job, gold, pred))
+                worker.send_conn.send((job, gold, pred, policy))
             except (OSError, BrokenPipeError):  # died while idle (e.g. killed from outside): once more
                 worker = self._ready_worker(self._replace(worker))
-                worker.send_conn.send((job, gold, pred))
+                worker.send_conn.send((job, gold, pred, policy))
             if worker.recv_conn.poll(timeout):
                 _, equal, reason = worker.recv_conn.recv()
                 return equal, reason
@@ -193,7 +193,7 @@ class WorkerPool:
 
     def run_batch(
         self,
-        jobs: Sequence[tuple[str, str]],
+        jobs: Sequence[tuple],
         timeout: float,
         workers: int,
         on_result: Callable[[int, Result], None],
@@ -220,7 +220,7 @@ class WorkerPool:
                     w = free.pop()
                     i = pending.popleft()
                     try:
-                        w.send_conn.send((i, jobs[i][0], jobs[i][1]))
+                        w.send_conn.send((i, *jobs[i]))  # (gold, pred[, policy])
                         busy[id(w.recv_conn)] = (w, i, time.monotonic() + timeout)
                     except (OSError, BrokenPipeError):
                         pending.appendleft(i)

@@ -11,6 +11,7 @@ import os
 import sys
 
 from evalkit.grading.compare import compare
+from evalkit.grading.policy import STRICT
 from evalkit.grading.symbolic import to_sympy
 
 MEMORY_LIMIT = 4 * 1024**3  # bytes of address space; a runaway sympy expansion fails instead of swapping
@@ -47,9 +48,9 @@ def worker_main(conn, announce_pid: bool = True) -> None:
             return
         if msg is None:
             return
-        job_id, gold, pred = msg
+        job_id, gold, pred, *policy = msg  # the item's grading policy (policy.py), when the caller sent one
         try:
-            equal, reason = compare(gold, pred, symbolic=True)
+            equal, reason = compare(gold, pred, symbolic=True, policy=policy[0] if policy and policy[0] else STRICT)
         except MemoryError:
             equal, reason = None, "out of memory"
         except RecursionError:
