@@ -214,8 +214,8 @@ def near_misses(golds: list[dict], rng: random.Random) -> list[dict]:
             # A rounded decimal for an exact gold that does not terminate there: wrong under the strict rule.
             places = rng.choice((2, 3, 4))
             rounded = mpmath.nstr(v, places + len(str(int(abs(v)))), strip_zeros=False)
-            if "." in rounded and len(rounded.split(".")[1]) >= 2 and not re.fullmatch(r"-?\d*\.?\d+", gold)  # a decimal gold keeps its rounding rule \
-                    and differ(gold, rounded):
+            if "." in rounded and len(rounded.split(".")[1]) >= 2 and not re.fullmatch(r"-?\d*\.?\d+", gold) \
+                    and differ(gold, rounded):  # (a decimal gold keeps its own rounding rule)
                 add("rounded_decimal", g, rounded)
             if m and differ(gold, m):
                 add("later_wrong", g, output=f"First we note that the value ${gold}$ appears in step one. "

@@ -51,6 +51,9 @@ def eval_command(
     chunk_size: int = typer.Option(None, "--chunk-size", min=1, help="Requests per backend call; each finished chunk is saved (default: vllm 512, hf 32, openai 256)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars (for CI logs); print only the final table."),
     list_presets: bool = typer.Option(False, "--list-presets", help="List presets with their settings and exit."),
+    numeric_tolerance: float = typer.Option(None, "--numeric-tolerance", metavar="REL", help="Lenient math grading: a number "
+                                            "within relative error REL of the gold is correct (default: exact, and rounded "
+                                            "decimals only where the question asks; see docs/grading.md). Recorded in the results."),
 ) -> None:
     """Evaluate MODEL on lm-eval TASKS through evalkit's presets, with crash-safe resume.
 
@@ -85,7 +88,7 @@ def eval_command(
     cfg = EvalConfig(spec=spec, tasks=tasks, output=output, preset=preset, n=n, temperature=temperature, top_p=top_p,
                      max_tokens=max_tokens, limit=int(limit) if limit and limit >= 1 else limit,
                      system_prompt=system_prompt, chat_template=chat_template, include_path=list(include_path),
-                     data_dir=data_dir, chunk_size=chunk_size, quiet=quiet)
+                     data_dir=data_dir, chunk_size=chunk_size, quiet=quiet, numeric_tolerance=numeric_tolerance)
     inv = run_eval(cfg)
     _print_summary(output, inv)
 

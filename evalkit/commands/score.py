@@ -22,6 +22,9 @@ def score_command(
     data_dir: Path = typer.Option(None, "--data-dir", help="Local benchmark directory (layout of shared/data). Default: "
                                   "$EVALKIT_DATA_DIR, else the one the run was evaluated on, else the Hub."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output; print only the summary."),
+    numeric_tolerance: float = typer.Option(None, "--numeric-tolerance", metavar="REL", help="Lenient grading: a number "
+                                            "within relative error REL of the gold is correct (default: exact, and rounded "
+                                            "decimals only where the question asks; see docs/grading.md). Recorded in the results."),
 ) -> None:
     """Re-score an existing run (or any lm-eval samples file) in parallel with the current grader.
 
@@ -42,8 +45,11 @@ def score_command(
     from evalkit.run.progress import StageProgress
     from evalkit.run.tasks import include_paths
 
+    from evalkit.harness.math_task import set_numeric_tolerance
+
     if workers:
         os.environ["EVALKIT_GRADE_WORKERS"] = str(workers)
+    grading_options = set_numeric_tolerance(numeric_tolerance)
     files = rs.find_samples(target)
     if task and len(files) > 1:
         raise EvalkitError("--task needs a single samples file, not a directory with several tasks.")
@@ -87,6 +93,7 @@ def score_command(
                                            "documents_changed": res.docs_changed, "samples_flipped": res.samples_flipped,
                                            "metrics": deltas}
     results["rescored"] = True
+    results["grading"] = grading_options
     atomic_write(out_dir / f"results_{stamp}.json", json.dumps(results, indent=2, default=str))
     atomic_write(out_dir / f"rescore_{stamp}.json", json.dumps(summary, indent=2, default=str))
     _print(summary, out_dir / f"rescore_{stamp}.json")

@@ -25,6 +25,25 @@ _GOLD_KEY = "\x00gold"  # a vote key no extracted answer can collide with
 
 GRADE_TIMEOUT_ENV = "EVALKIT_GRADE_TIMEOUT"
 GRADE_WORKERS_ENV = "EVALKIT_GRADE_WORKERS"
+NUMERIC_TOLERANCE_ENV = "EVALKIT_NUMERIC_TOLERANCE"  # --numeric-tolerance of `evalkit eval` / `evalkit score`
+
+
+def set_numeric_tolerance(rel: float | None) -> dict[str, float | None]:
+    """Apply `--numeric-tolerance REL` to the math tasks of this process; returns what the results record."""
+    if rel is None:
+        os.environ.pop(NUMERIC_TOLERANCE_ENV, None)
+    else:
+        if not 0 < rel < 1:
+            from evalkit.errors import EvalkitError
+
+            raise EvalkitError(f"--numeric-tolerance must be a relative error in (0, 1), got {rel}.")
+        os.environ[NUMERIC_TOLERANCE_ENV] = repr(rel)
+    return {"numeric_tolerance": rel}
+
+
+def _numeric_tolerance() -> float | None:
+    value = os.environ.get(NUMERIC_TOLERANCE_ENV)
+    return float(value) if value else None
 
 
 def load_benchmark(name: str, data_dir: str | None = None, **_: Any):
@@ -77,13 +96,15 @@ def grade_responses(resps: list[list[Any]], docs: list[dict]) -> list[list[str]]
     strings, because lm-eval's samples logger turns anything else into a Python repr."""
     texts = [[_text(r) for r in doc_resps] for doc_resps in resps]
     items = [
-        grading.GradeItem(gold=list(doc["answers"]), output=text) for doc, doc_texts in zip(docs, texts) for text in doc_texts
-    ]
+        grading.GradeItem(gold=list(doc["answers"]), output=text, question=doc.get("question"))
+        for doc, doc_texts in zip(docs, texts) for text in doc_texts
+    ]  # the question decides whether a rounded decimal may stand for an exact gold
     verdicts = grading.grade(
         items,
         workers=int(os.environ[GRADE_WORKERS_ENV]) if os.environ.get(GRADE_WORKERS_ENV) else None,
         timeout=float(os.environ.get(GRADE_TIMEOUT_ENV, "5")),
         progress=scoring_progress.open_batch("grading (math)", len(items)),
+        numeric_tolerance=_numeric_tolerance(),
     )
     flat_texts = [t for doc_texts in texts for t in doc_texts]
     tokens = count_tokens(flat_texts)

@@ -43,6 +43,7 @@ class EvalConfig:
     data_dir: Path | None = None
     chunk_size: int | None = None
     quiet: bool = False
+    numeric_tolerance: float | None = None  # --numeric-tolerance: lenient math grading, recorded in the results
 
 
 def run_eval(cfg: EvalConfig) -> dict:
@@ -53,6 +54,9 @@ def run_eval(cfg: EvalConfig) -> dict:
         if not cfg.data_dir.is_dir():
             raise EvalkitError(f"--data-dir {cfg.data_dir} is not a directory.")
         os.environ["EVALKIT_DATA_DIR"] = str(cfg.data_dir.resolve())
+    from evalkit.harness.math_task import set_numeric_tolerance
+
+    grading_options = set_numeric_tolerance(cfg.numeric_tolerance)
     if cfg.quiet:
         logging.getLogger("lm_eval").setLevel(logging.ERROR)
     preset = presets.load(cfg.preset)
@@ -134,7 +138,7 @@ def run_eval(cfg: EvalConfig) -> dict:
     stages["scoring_and_lm_eval_s"] = max(t_eval - lm.stats["generation_s"] - lm.stats["model_load_s"], 0.0)
     results["config"]["model"] = spec.model
     results["config"]["model_args"] = {k: v for k, v in spec.to_dict().items() if v not in (None, {}, "")}
-    results["config"]["evalkit"] = {"preset": preset["name"], "task_settings": tm.applied}
+    results["config"]["evalkit"] = {"preset": preset["name"], "task_settings": tm.applied, "grading": grading_options}
 
     t0 = time.perf_counter()
     written = write_results(run_dir, results)
