@@ -7,6 +7,7 @@ including 100 kB junk, without a time bound.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from evalkit.grading.units import split_unit
 
@@ -184,6 +185,7 @@ _RE_WS = re.compile(r"\s+")
 _RE_TRAIL = re.compile(r"[.。,;:\\\s]+$")
 
 
+@lru_cache(maxsize=8192)  # golds repeat across samples, and compare() reads each side more than once
 def basic(text: str) -> str:
     """Cosmetic normalisation that never changes meaning: delimiters, sizing commands, unicode, spacing."""
     if text is None:
@@ -226,23 +228,29 @@ def strip_percent(text: str) -> tuple[str, bool]:
     return text, False
 
 
+_RE_ESCAPED_DOLLAR = re.compile(r"\\\$|^\$")
+_RE_CURRENCY = re.compile(r"^(?:US)?\$\s*")
+_RE_DEGREE = re.compile(r"\s*\^\s*\{?\s*\\circ\s*\}?")
+_RE_END_PUNCT = re.compile(r"[.,;\\\s]+$")
+
+
+@lru_cache(maxsize=8192)
 def full(text: str) -> str:
     """Full normalisation used by comparison: `basic` plus units, currency, degrees and thousands."""
     text = basic(text)
     if _RE_BARE_FUNC.search(text):  # `cot x`, `arcsin(1/2)`, `ln 2`: function names without a backslash
         text = _RE_BARE_FUNC.sub(r"\\\1 ", text).replace("  ", " ")
-    text = re.sub(r"\\\$|^\$", "", text).strip()
-    text = re.sub(r"^(?:US)?\$\s*", "", text)
+    text = _RE_ESCAPED_DOLLAR.sub("", text).strip()
+    text = _RE_CURRENCY.sub("", text)
     text, _ = strip_percent(text)
     text, _ = strip_degrees(text)
     text = split_unit(text, degree_sign=False)[0]
     text = _thousands(text)
     text = _RE_MIXED_SLASH.sub(r"\1\\frac{\2}{\3}", text)  # `2 1/3` is a mixed number, before spaces go
     text = _RE_BASE.sub(r"\1", text)  # `2516_8`: a numeral in base 8 is compared by its digits
-    text = re.sub(r"\s*\^\s*\{?\s*\\circ\s*\}?", r"^\\circ", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    text = re.sub(r"[.,;\\\s]+$", "", text)
-    return text
+    text = _RE_DEGREE.sub(r"^\\circ", text)
+    text = _RE_WS.sub(" ", text).strip()
+    return _RE_END_PUNCT.sub("", text)
 
 
 def key(text: str) -> str:
