@@ -31,6 +31,8 @@ UNITS = [
     (r"30 \text{ minutes}",    r"30\text{ min}",                True),
     (r"30 \text{ minutes}",    r"0.5 \text{ hours}",            True),   # converted exactly
     (r"2.5\text{ dollars}",    r"250\text{ cents}",             True),
+    (r"50\text{ cents}",       r"\$0.50",                       True),   # a dollar sign is a unit too
+    (r"50\text{ cents}",       r"\$50",                         False),
     (r"1.5\text{ meters}",     r"150 \text{ cm}",               True),
     (r"12\text{ cm}^2",        "12",                            True),   # only one side has a unit: strip it
     (r"6\text{ m}^2",          r"60000\text{ cm}^2",            True),   # a one-letter unit set as text
@@ -93,6 +95,8 @@ WORKED_GOLDS = [  # a gold that is itself a worked solution: extracted by the sa
     (r"Adding the parts, so the total is $\boxed{1{,}260}$.", "1026",              False),
     (r"First $\boxed{2}$ is wrong; the real answer is $\boxed{\frac{3}{4}}$.", "0.75", True),
     (r"First $\boxed{2}$ is wrong; the real answer is $\boxed{\frac{3}{4}}$.", "2",    False),
+    (r"(a) $\boxed{3}$ (b) $\boxed{5}$",                        "3, 5",              True),   # parts of one answer
+    (r"(a) $\boxed{3}$ (b) $\boxed{5}$",                        "5",                 False),
 ]
 
 ESCAPED = [  # doubled backslashes from JSON / Python literals
@@ -113,6 +117,9 @@ MATRICES = [
     (r"\begin{pmatrix}2\\3\end{pmatrix}", r"\begin{pmatrix}1&0\\0&1\end{pmatrix}\begin{pmatrix}2\\3\end{pmatrix}", True),
     (r"\begin{pmatrix}2\\3\end{pmatrix}", r"\begin{pmatrix}0&1\\1&0\end{pmatrix}\begin{pmatrix}2\\3\end{pmatrix}", False),
     ("(2, 3)", r"\begin{pmatrix}1&0\\0&1\end{pmatrix}\begin{pmatrix}2\\3\end{pmatrix}", True),
+    (r"\begin{pmatrix}3\\-1\\2\end{pmatrix}", r"\langle 3,-1,2\rangle",   True),
+    (r"\begin{pmatrix}3\\-1\\2\end{pmatrix}", r"\langle 3,-1,-2\rangle",  False),
+    (r"\begin{bmatrix}1&2\\3&4\end{bmatrix}", r"\left(\begin{array}{cc}1&2\\3&4\end{array}\right)", True),
     (r"\begin{pmatrix}1&2\\3&4\end{pmatrix}", r"\begin{pmatrix}1&2\\3&4\end{pmatrix}^T", False),
 ]
 
@@ -126,6 +133,10 @@ LABELLED = [
     ("x^2+1",                  "f(x) = x^2-1",                  False),
     ("x=1, y=2",               r"\begin{cases} x = 1 \\ y = 2 \end{cases}", True),
     ("x=1, y=2",               r"\begin{cases} x = 2 \\ y = 1 \end{cases}", False),
+    ("14",                     "[ABC] = 14",                    True),   # an area in brackets
+    ("14",                     r"\text{Area} = 14",             True),
+    ("14",                     r"\text{Area} = 41",             False),
+    ("x^2-2x",                 "g(x)=x^2+2x",                   False),
 ]
 
 INTERVALS = [
@@ -163,6 +174,8 @@ FUNCTIONS = [
     (r"\frac{\pi}{3}",         "arcsin(1/2)",                   False),
     (r"\ln 2",                 "ln 2",                          True),
     (r"\ln 2",                 "ln 3",                          False),
+    (r"\sin^2 x",              "sin^2 x",                       True),
+    (r"\sin^2 x",              "cos^2 x",                       False),
 ]
 # fmt: on
 

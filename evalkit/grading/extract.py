@@ -40,6 +40,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|[。！？\n]+")
 _BOILERPLATE = re.compile(r"\s*I hope it is correct\.?\s*$|\s*\*\*\s*$", re.IGNORECASE)
 _WORD = re.compile(r"(?<![\\a-zA-Z])[A-Za-z]{3,}")
 _SCRIPT_WORD = re.compile(r"[\u0400-\u04ff\u0590-\u06ff\u0900-\u0dff\u3040-\u9fff\uac00-\ud7af]")  # words, not maths
+_PART_LABEL = re.compile(r"\(?(?:[a-h]|[ivx]{1,4}|\d{1,2})\)[.:]?|part|\d{1,2}[.:]", re.IGNORECASE)
 _LABEL = re.compile(r"\s*([A-Za-z])_\{?(\w{1,3})\}?\s*=")
 _CHOICE_START = re.compile(r"^\s*\(?([A-E])[.)]\s")
 
@@ -99,6 +100,8 @@ def _joinable(gap: str) -> bool:
     gap = re.sub(r"\\(?:text|textbf|mathrm|mbox)\s*\{([^{}]*)\}", r" \1 ", gap)
     gap = re.sub(r"\\[()\[\]]|\$|\\q?quad|\\[,;: ]|[,;.]", " ", gap)
     words = gap.split()
+    if words and len(words) <= 3 and all(_PART_LABEL.fullmatch(w) for w in words):
+        return True  # `(a) \\boxed{3} (b) \\boxed{5}`: the parts of one answer
     return not words or (len(words) <= 4 and words[-1].lower() in ("and", "or", "&"))
 
 

@@ -148,13 +148,14 @@ _RE_DOUBLED = re.compile(
     r"(?<!\\)\\\\(?=(?:[dtc]?frac|sqrt|pi|left|right|boxed|text\w*|mathrm|cdot|times|infty|le|ge|leq|geq|ne|circ|"
     r"begin|end|in|cup|cap|pm|mp|sin|cos|tan|cot|sec|csc|log|ln|exp|alpha|beta|theta|\$|%)(?![a-zA-Z]))"
 )
+_RE_ANGLE_BRACKETS = re.compile(r"\\[lr]angle(?![a-zA-Z])")
 _RE_SINGLE_CMD = re.compile(r"(?<!\\)\\[a-zA-Z]")
 _RE_CASES = re.compile(r"\\begin\{cases\}(.*?)\\end\{cases\}", re.DOTALL)
 _RE_ARRAY = re.compile(r"\\begin\{array\}\s*\{[^{}]*\}(.*?)\\end\{array\}", re.DOTALL)
 _RE_BRACKETED_MATRIX = re.compile(r"([\[(])\s*\\begin\{matrix\}(.*?)\\end\{matrix\}\s*([\])])", re.DOTALL)
 _RE_BARE_FUNC = re.compile(
     r"(?<![\\A-Za-z])(arcsin|arccos|arctan|sinh|cosh|tanh|sin|cos|tan|cot|sec|csc|ln|log|exp)(?![A-Za-z])"
-    r"(?=\s*[(\[{0-9\\]|\s+[A-Za-z](?![A-Za-z]))"
+    r"(?=\s*[(\[{0-9\\^]|\s+[A-Za-z](?![A-Za-z]))"
 )
 
 
@@ -200,6 +201,8 @@ def basic(text: str) -> str:
     text = _RE_BOXED.sub("{", text)
     text = _RE_GROUP_SEP.sub(r"\1", text)
     text = _RE_DROP.sub("", text)
+    if "angle" in text:  # `\\langle 3,-1,2\\rangle`: a vector written with angle brackets
+        text = _RE_ANGLE_BRACKETS.sub(lambda m: "(" if m.group(0).endswith("langle") else ")", text)
     text = _RE_SPACES.sub(" ", text)
     text = _environments(text)
     if "\\" in text:

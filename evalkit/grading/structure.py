@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from evalkit.grading.units import MATH_WORDS
+
 MAX_ELEMENTS = 64
 
 _OPEN = "([{"
@@ -93,7 +95,8 @@ def _wrapped(text: str) -> tuple[str, str, str] | None:
 _SUB = r"(?:_\{[^{}]{1,30}\}|_\\?\w+)?(?:\^\{?\w\}?)?"  # `k_{\min}`, `S_{\triangle ABC}`, `a_3`, `x^2`
 _ONE_NAME = (
     rf"(?:[A-Za-z]{_SUB}|\([a-z](?:\s*,\s*[a-z])+\)|[A-Za-z]+\([a-z,\s]*\)|\|[A-Za-z]+\||\\[a-zA-Z]+{_SUB}"
-    r"|\\frac\{[A-Za-z]+\}\{[A-Za-z]+\}|\\angle\s*[A-Z]+|\\overline\{[A-Z]+\}|[A-Z]{2,3}|\\text\{[^{}]*\})"
+    r"|\\frac\{[A-Za-z]+\}\{[A-Za-z]+\}|\\angle\s*[A-Z]+|\\overline\{[A-Z]+\}|[A-Z]{2,3}|\\text\{[^{}]*\}"
+    r"|\[[A-Z]{2,6}\]|[A-Z]?[a-z]{2,15}(?:\s[a-z]{2,15})?)"  # `[ABC] = 14` (an area), `Area = 14`, `total cost = 5`
 )
 _NAME = re.compile(rf"{_ONE_NAME}(?:\s*:\s*{_ONE_NAME})*")  # also ratios of names: `AB:CD`, `V_1:V_2`
 _FUNCS = {"\\sin", "\\cos", "\\tan", "\\log", "\\ln", "\\sqrt", "\\frac", "\\pi", "\\infty", "\\exp"}
@@ -102,7 +105,7 @@ _REL = re.compile(r"\\le(?:q|qslant)?(?![a-zA-Z])|\\ge(?:q|qslant)?(?![a-zA-Z])|
 
 def is_name(lhs: str) -> bool:
     lhs = lhs.strip()
-    return bool(_NAME.fullmatch(lhs)) and lhs not in _FUNCS
+    return bool(_NAME.fullmatch(lhs)) and lhs not in _FUNCS and not (len(lhs) > 1 and lhs.lower() in MATH_WORDS)
 
 
 def _expand_pm(text: str) -> list[str] | None:

@@ -57,6 +57,7 @@ for _p in ("millimeter", "centimeter", "kilometer", "millimetre", "centimetre", 
            "kilogram", "milliliter", "millilitre"):
     _PLURAL[_p + "s"] = _p
 
+_DOLLAR_SIGN = re.compile(r"(?:US)?\\?\$\s*([-+]?\s*[\d.,]+)")
 _DEGREE_SIGN = re.compile(r"\s*(?:\^\s*\{?\s*\\circ\s*\}?|\\circ|\\degree)\s*$")
 _TAIL = re.compile(
     r"(.*?(?:[\d})]|\\pi|\\infty)\.?)\s*"
@@ -127,6 +128,9 @@ def split_unit(text: str, degree_sign: bool = True, letter_unit: bool = False) -
     A single letter is a variable (`4t`), unless `letter_unit` (it was written as text: `5\\text{ m}^2`)."""
     if len(text) > 300:
         return text, None
+    m = _DOLLAR_SIGN.fullmatch(text)
+    if m:  # `\\$0.50`: a sum of money, comparable with `50 cents`
+        return m.group(1).strip(), Unit("dollar", ((_MONEY, 1),))
     m = _DEGREE_SIGN.search(text) if degree_sign else None
     if m and m.start() > 0:
         return text[: m.start()].strip(), Unit("degree", ((_ANGLE_DEG, 1),))
