@@ -251,7 +251,60 @@ def near_misses(golds: list[dict], rng: random.Random) -> list[dict]:
             if unique:  # a solution that occurs once is missing (dropping a repeat leaves the same set)
                 drop = rng.choice(unique)
                 add("set_element", g, ", ".join(p for i, p in enumerate(parts) if i != drop))
+        cells = _matrix_cells(gold)
+        if cells:
+            i = rng.randrange(len(cells))
+            changed = _replace_digit_run(cells[i], rng)
+            if changed and differ(cells[i], changed):  # one entry is another number
+                add("matrix_entry", g, _with_cells(gold, cells[:i] + [changed] + cells[i + 1 :]))
+        ineq = _as_inequality(gold) if "interval" in g["question"].lower() else None  # `(3, \\pi/2)` may be a point
+        if ineq:
+            add("inequality_bracket", g, ineq[1])  # the condition with one end in/out: a different set
+        if "\\" in gold and v is not None:
+            m = _replace_digit_run(gold, rng)
+            if m and differ(gold, m):
+                add("escaped", g, m.replace("\\", "\\\\"))  # a wrong value, escaped as in JSON
     return out
+
+
+_MATRIX = re.compile(r"\\begin\{([pb]matrix)\}(.*)\\end\{\1\}", re.DOTALL)
+
+
+def _matrix_cells(gold: str) -> list[str] | None:
+    m = _MATRIX.fullmatch(gold.strip())
+    if not m or "\\begin" in m.group(2):
+        return None
+    cells = [c.strip() for row in m.group(2).split("\\\\") for c in row.split("&") if c.strip()]
+    return cells if cells and all(value(c) is not None for c in cells) else None
+
+
+def _with_cells(gold: str, cells: list[str]) -> str:
+    m = _MATRIX.fullmatch(gold.strip())
+    rows = [r for r in m.group(2).split("\\\\") if r.strip()]
+    width = len(rows[0].split("&"))
+    body = " \\\\ ".join(" & ".join(cells[r * width : (r + 1) * width]) for r in range(len(rows)))
+    return f"\\begin{{{m.group(1)}}} {body} \\end{{{m.group(1)}}}"
+
+
+def _as_inequality(gold: str) -> tuple[str, str] | None:
+    """An interval gold as the inequality on x that describes it, and one with an end flipped."""
+    m = re.fullmatch(r"(?:\\left)?\s*([(\[])\s*([^,]+?)\s*,\s*([^,]+?)\s*(?:\\right)?\s*([)\]])", gold.strip())
+    if not m:
+        return None
+    left, a, b, right = m.groups()
+    lo, hi = ("<" if left == "(" else "\\le"), ("<" if right == ")" else "\\le")
+    flip = {"<": "\\le", "\\le": "<"}
+    if "infty" in a and "infty" in b:
+        return None
+    if "infty" in a:
+        return (f"x {hi} {b}", f"x {flip[hi]} {b}") if right == ")" or right == "]" else None
+    if "infty" in b:
+        gt = ">" if left == "(" else "\\ge"
+        other = "\\ge" if gt == ">" else ">"
+        return f"x {gt} {a}", f"x {other} {a}"
+    if value(a) is None or value(b) is None or not differ(a, b):
+        return None
+    return f"{a} {lo} x {hi} {b}", f"{a} {flip[lo]} x {hi} {b}"
 
 
 # --- equal rewrites (equal=True)
@@ -301,6 +354,28 @@ def rewrites(golds: list[dict], rng: random.Random) -> list[dict]:
             add("degree_sign", g, gold, gold=f"{gold}^\\circ")
         add("assignment", g, f"x = {gold}")
         add("dollars", g, f"${gold}$")
+        add("worked_gold", g, gold, gold=f"Adding the cases, we get the total, so the answer is $\\boxed{{{gold}}}$.")
+        if "\\" in gold:
+            add("escaped", g, gold.replace("\\", "\\\\"))  # as in a JSON or Python literal
+        if _is_int(gold) and abs(int(gold)) >= 1000:
+            add("thin_space", g, f"{int(gold):,}".replace(",", "\\,"))
+    for g in golds:  # structured golds: the same value spelled another way
+        gold = g["gold"].strip()
+        cells = _matrix_cells(gold)
+        if cells:
+            m = _MATRIX.fullmatch(gold)
+            rows = [r for r in m.group(2).split("\\\\") if r.strip()]
+            width = len(rows[0].split("&"))
+            body = m.group(2).strip()
+            add("matrix_spelling", g, f"\\left[\\begin{{array}}{{{'c' * width}}} {body} \\end{{array}}\\right]")
+            if width == 1:
+                add("vector_as_tuple", g, "(" + ", ".join(cells) + ")")
+        ineq = _as_inequality(gold) if "interval" in g["question"].lower() else None  # not a point
+        if ineq:
+            add("interval_as_inequality", g, ineq[0])
+        fn = re.search(r"(?<![A-Za-z])\\(sin|cos|tan|cot|ln|log)(?=[\s({0-9^])", gold)
+        if fn:
+            add("bare_function", g, gold[: fn.start()] + fn.group(1) + gold[fn.end() :])
     return out
 
 

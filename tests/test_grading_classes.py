@@ -176,6 +176,8 @@ FUNCTIONS = [
     (r"\ln 2",                 "ln 3",                          False),
     (r"\sin^2 x",              "sin^2 x",                       True),
     (r"\sin^2 x",              "cos^2 x",                       False),
+    (r"(4, \log_{10} 2)",      "(4, log _{10} 2)",              True),
+    (r"(4, \log_{10} 2)",      "(4, log _{10} 3)",              False),
 ]
 # fmt: on
 

@@ -155,7 +155,7 @@ _RE_ARRAY = re.compile(r"\\begin\{array\}\s*\{[^{}]*\}(.*?)\\end\{array\}", re.D
 _RE_BRACKETED_MATRIX = re.compile(r"([\[(])\s*\\begin\{matrix\}(.*?)\\end\{matrix\}\s*([\])])", re.DOTALL)
 _RE_BARE_FUNC = re.compile(
     r"(?<![\\A-Za-z])(arcsin|arccos|arctan|sinh|cosh|tanh|sin|cos|tan|cot|sec|csc|ln|log|exp)(?![A-Za-z])"
-    r"(?=\s*[(\[{0-9\\^]|\s+[A-Za-z](?![A-Za-z]))"
+    r"(?=\s*[(\[{0-9\\^_]|\s+[A-Za-z](?![A-Za-z]))"
 )
 
 
