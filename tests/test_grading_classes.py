@@ -243,6 +243,8 @@ EXTRACTION = [
     ("**Answer:**\n\\[\n8\n\\]",                                 "8"),
     ("Reasoning here.\n\n**Answer:**\n\\[\n\\frac{3}{4}\n\\]\n", r"\frac{3}{4}"),
     ("So the answer is \\\\boxed{12}.",                          "12"),
+    ("The final answer is $\\boxed{\\text{(C)}}$",                 r"\text{(C)}"),
+    ("## Final Answer\n\n$$\\frac{7}{2}$$",                        r"\frac{7}{2}"),
     ("Part (1): $\\boxed{y_1 = 2x+1}$. For part (2), using the first part, $\\boxed{y_2 = 3x}$.", "y_1 = 2x+1, y_2 = 3x"),
 ]
 # fmt: on

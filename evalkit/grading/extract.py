@@ -154,7 +154,8 @@ def _answer_from_phrase(rest: str) -> str | None:
     rest = rest.lstrip(" *:：}\t\r\n")  # `**Answer:**\n\\[ 8 \\]`: the display math below the heading
     m = _MATH_ENV.match(rest)
     if m:
-        return next(g for g in m.groups() if g is not None).strip()
+        math = next(g for g in m.groups() if g is not None).strip()
+        return (last_boxed(math) or math) if _BOX.search(math) else math  # `$\\boxed{5}$` is 5
     boxed = last_boxed(rest[:400])
     if boxed:
         return boxed
