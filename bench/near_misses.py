@@ -228,16 +228,15 @@ def near_misses(golds: list[dict], rng: random.Random) -> list[dict]:
                 add("units", g, f"{gold}{u2}", gold=f"{gold}{u1}")
                 add("angle", g, f"{gold}\\text{{ radians}}", gold=f"{gold}^\\circ")  # n deg != n rad for n != 0
             if n >= 2 and not gold.startswith("-"):
-                b = max(int(c) for c in gold) + 1
-                b = max(b, 2)
-                if b < 10:
-                    # different bases, same digits: int(gold, b) != int(gold, b + 1) for a number of 2+ digits
-                    if len(gold) > 1 and int(gold, b) != int(gold, b + 1):
-                        add("base", g, f"{gold}_{{{b + 1}}}", gold=f"{gold}_{{{b}}}")
+                b = max(2, max(int(c) for c in gold) + 1)
+                # different bases, same digits: int(gold, b) != int(gold, b + 1) for a number of 2+ digits
+                if b < 10 and len(gold) > 1 and int(gold, b) != int(gold, b + 1):
+                    add("base", g, f"{gold}_{{{b + 1}}}", gold=f"{gold}_{{{b}}}")
         iv = re.fullmatch(r"\\left\s*([(\[])(.+),(.+)\\right\s*([)\]])|([(\[])([^,()\[\]]+),([^,()\[\]]+)([)\]])", gold)
         if iv:
             left, a, b_, right = [x for x in iv.groups() if x is not None]
-            if "infty" not in a and (left, right) != ("(", ")") or "infty" not in a and "infty" in b_:
+            # a finite left end flipped; `(a, b)` with both ends finite may be a point, so it is left alone
+            if "infty" not in a and ((left, right) != ("(", ")") or "infty" in b_):
                 flipped = ("[" if left == "(" else "(") + f"{a.strip()},{b_.strip()}" + right
                 add("interval_bracket", g, flipped)  # an endpoint in or out of the set: a different set
         tp = re.fullmatch(r"\\left\(\s*(.+?)\s*,\s*(.+?)\s*\\right\)|\(\s*([^,()]+?)\s*,\s*([^,()]+?)\s*\)", gold)

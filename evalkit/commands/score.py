@@ -39,13 +39,12 @@ def score_command(
 
     from evalkit.errors import EvalkitError
     from evalkit.harness import scoring_progress
+    from evalkit.harness.math_task import set_numeric_tolerance
     from evalkit.harness.output_tokens import TOKENIZER_ENV
     from evalkit.run import rescore as rs
     from evalkit.run.outputs import atomic_write, timestamp
     from evalkit.run.progress import StageProgress
     from evalkit.run.tasks import include_paths
-
-    from evalkit.harness.math_task import set_numeric_tolerance
 
     if workers:
         os.environ["EVALKIT_GRADE_WORKERS"] = str(workers)

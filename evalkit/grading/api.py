@@ -36,7 +36,9 @@ class GradeItem:
     question: str | None = None  # the problem text: approximation requests allow rounded decimals
 
 
-_WORKED = re.compile(r"\\(?:boxed|fbox)\s*\{|final answer|answer is|\$[^$]*\$[^$]*\b(?:so|thus|therefore|hence)\b", re.I)
+_WORKED = re.compile(  # a box, an answer phrase, or maths followed by "so/thus/…": a gold written as a solution
+    r"\\(?:boxed|fbox)\s*\{|final answer|answer is|\$[^$]*\$[^$]*\b(?:so|thus|therefore|hence)\b", re.IGNORECASE
+)
 
 
 def gold_text(gold: str | Sequence[str]) -> str:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 
-from evalkit.grading import normalize
-from evalkit.grading import units
+from evalkit.grading import normalize, units
 from evalkit.grading.numbers import Num, numbers_equal, parse_based, parse_number, parse_time, times_equal
 from evalkit.grading.policy import STRICT, Policy
 from evalkit.grading.structure import Node, parse

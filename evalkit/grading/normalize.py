@@ -168,17 +168,22 @@ def _undouble(text: str) -> str:
     return _RE_DOUBLED.sub(r"\\", text)  # mixed: only doubled backslashes before a command name
 
 
+def _cases_as_list(m: re.Match) -> str:
+    return ", ".join(line.replace("&", "").strip() for line in m.group(1).split("\\\\") if line.strip())
+
+
+def _bracketed_matrix(m: re.Match) -> str:
+    env = {("[", "]"): "bmatrix", ("(", ")"): "pmatrix"}.get((m.group(1), m.group(3)))
+    return f"\\begin{{{env}}}{m.group(2)}\\end{{{env}}}" if env else m.group(0)
+
+
 def _environments(text: str) -> str:
     """`cases` as a list of its lines; `array` (in brackets or not) as the matching matrix environment."""
     if "\\begin" not in text:
         return text
-    text = _RE_CASES.sub(lambda m: ", ".join(p.replace("&", "").strip() for p in m.group(1).split("\\\\") if p.strip()), text)
+    text = _RE_CASES.sub(_cases_as_list, text)
     text = _RE_ARRAY.sub(r"\\begin{matrix}\1\\end{matrix}", text)
-    return _RE_BRACKETED_MATRIX.sub(
-        lambda m: ("\\begin{bmatrix}" + m.group(2) + "\\end{bmatrix}") if m.group(1) == "[" and m.group(3) == "]"
-        else ("\\begin{pmatrix}" + m.group(2) + "\\end{pmatrix}") if m.group(1) == "(" and m.group(3) == ")" else m.group(0),
-        text,
-    )
+    return _RE_BRACKETED_MATRIX.sub(_bracketed_matrix, text)
 
 
 _RE_MIXED_SLASH = re.compile(r"^([-+]?\d+)\s+(\d+)\s*/\s*(\d+)$")
