@@ -27,6 +27,8 @@ UNITS = [
     (r"30 \text{ minutes}",    r"30 \text{ seconds}",           False),
     (r"2.5\text{ dollars}",    r"2.5\text{ cents}",             False),
     (r"7\text{ km}",           r"7\text{ miles}",               False),
+    (r"5\text{ years}",        r"5\text{ months}",              False),
+    (r"2\text{ years}",        r"24\text{ months}",             True),
     (r"12\text{ cm}^2",        r"12\text{ square centimeters}", True),
     (r"30 \text{ minutes}",    r"30\text{ min}",                True),
     (r"30 \text{ minutes}",    r"0.5 \text{ hours}",            True),   # converted exactly

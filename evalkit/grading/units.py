@@ -34,6 +34,7 @@ _BASE: dict[str, tuple[str, Fraction]] = {
     "minute": (_T, Fraction(60)), "min": (_T, Fraction(60)),
     "hour": (_T, Fraction(3600)), "hr": (_T, Fraction(3600)), "h": (_T, Fraction(3600)),
     "day": (_T, Fraction(86400)), "week": (_T, Fraction(604800)),
+    "month": ("month", Fraction(1)), "year": ("month", Fraction(12)), "yr": ("month", Fraction(12)),  # not in days
     "mg": (_M, Fraction(1, 1000)), "milligram": (_M, Fraction(1, 1000)),
     "g": (_M, Fraction(1)), "gram": (_M, Fraction(1)),
     "kg": (_M, Fraction(1000)), "kilogram": (_M, Fraction(1000)),
@@ -52,7 +53,7 @@ _PLURAL = {"feet": "foot", "inches": "inch", "cents": "cent", "hours": "hour", "
            "seconds": "second", "days": "day", "weeks": "week", "degrees": "degree", "radians": "radian",
            "dollars": "dollar", "miles": "mile", "yards": "yard", "pounds": "pound", "ounces": "ounce",
            "grams": "gram", "meters": "meter", "metres": "metre", "liters": "liter", "litres": "litre",
-           "mins": "min", "secs": "sec", "hrs": "hr", "lbs": "lb", "kms": "km", "cms": "cm"}
+           "mins": "min", "secs": "sec", "months": "month", "years": "year", "yrs": "yr", "hrs": "hr", "lbs": "lb", "kms": "km", "cms": "cm"}
 for _p in ("millimeter", "centimeter", "kilometer", "millimetre", "centimetre", "kilometre", "milligram",
            "kilogram", "milliliter", "millilitre"):
     _PLURAL[_p + "s"] = _p
