@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from evalkit.grading import normalize
 from evalkit.grading.compare import NeedsSymbolic, compare
@@ -50,6 +51,7 @@ def gold_text(gold: str | Sequence[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts)
 
 
+@lru_cache(maxsize=4096)  # one gold, many samples
 def _extract_gold(gold: str) -> str:
     if len(gold) < 12 or not _WORKED.search(gold):
         return gold
