@@ -1,17 +1,20 @@
 """Accuracy of evalkit's checker against Math-Verify 0.9.0 on the shared grader data, in one run.
 
-    PYTHONPATH=. python bench/grader_accuracy.py [--grader-dir DIR] [--show-errors] [--skip-math-verify]
+    PYTHONPATH=. python bench/grader_accuracy.py [--grader-dir DIR] [--data-dir DIR] [--show-errors]
+                                                 [--skip-math-verify] [--only SECTION]
 
 Reads equivalence_public.jsonl, extraction_public.jsonl and the Qwen2.5-7B MATH-500 generations from
---grader-dir (default $EVALKIT_GRADER_DIR, else /work/shared/grader) and prints per-category accuracy,
-ours and Math-Verify's, then every disagreement with the published verdicts on the generations.
+--grader-dir (default: ../shared/grader beside the repository) and prints per-category accuracy, ours
+and Math-Verify's, then every disagreement with the published verdicts on the generations. Then the
+near misses and equal rewrites of bench/near_misses.py, built from the golds under --data-dir (default
+../shared/data beside the repository): the false-positive rate on the near misses and the
+false-negative rate on the rewrites, per kind, ours and Math-Verify's.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections import defaultdict
@@ -20,7 +23,7 @@ from pathlib import Path
 from evalkit.grading import GradeItem, extract_answer, grade
 from evalkit.grading.normalize import key
 
-MV_TIMEOUT = 5
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"  # ../shared beside the repository
 
 
 def _rows(path: Path) -> list[dict]:
@@ -156,13 +159,59 @@ def generations(rows: list[dict], use_mv: bool) -> None:
     print("\n".join(lines))
 
 
+def mv_output_equal(gold: str, output: str) -> bool:
+    from math_verify import parse, verify
+
+    try:
+        return bool(verify(parse(_wrap(gold)), parse(output)))
+    except Exception:  # noqa: BLE001 - Math-Verify failure counts as not equal
+        return False
+
+
+def near_misses(data_dir: Path, use_mv: bool, show: bool) -> None:
+    """False positives on near misses and false negatives on equal rewrites (strict: no question)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from near_misses import build
+
+    misses, rewrites = build(data_dir)
+    cases = misses + rewrites
+    items = [GradeItem(gold=c["gold"], pred=c.get("pred"), output=c.get("output")) for c in cases]
+    t0 = time.perf_counter()
+    ours = grade(items)
+    t_ours = time.perf_counter() - t0
+    per: dict[tuple[bool, str], list[int]] = defaultdict(lambda: [0, 0, 0])  # n, ours wrong, mv wrong
+    for c, v in zip(cases, ours):
+        row = per[(c["equal"], c["kind"])]
+        row[0] += 1
+        wrong = (v.equal is True) != c["equal"]
+        row[1] += wrong
+        if use_mv:
+            mv = mv_output_equal(c["gold"], c["output"]) if "output" in c else mv_equal(c["gold"], c["pred"])
+            row[2] += mv != c["equal"]
+        if show and wrong:
+            print(f"  WRONG [{c['kind']}] label={c['equal']} ours={v.equal} ({v.reason}) gold={c['gold']!r} "
+                  f"pred={c.get('pred') or c.get('output')!r}")
+    for label, title, rate in ((False, "near misses", "false positives"), (True, "equal rewrites", "false negatives")):
+        rows = {k: r for (eq, k), r in per.items() if eq == label}
+        n = sum(r[0] for r in rows.values())
+        print(f"\n== {title} of the shared golds (bench/near_misses.py, {n} cases; ours {t_ours:.1f} s for all) ==")
+        print(f"{'kind':28s} {'n':>4s} {'ours ' + rate[:5]:>14s} {'math-verify':>12s}")
+        for kind in sorted(rows):
+            cn, co, cm = rows[kind]
+            mv = f"{cm / cn:12.1%}" if use_mv else f"{'-':>12s}"
+            print(f"{kind:28s} {cn:4d} {co / cn:14.1%} {mv}")
+        o, m = sum(r[1] for r in rows.values()), sum(r[2] for r in rows.values())
+        mv = f"{m / n:12.1%}" if use_mv else f"{'-':>12s}"
+        print(f"{'OVERALL ' + rate:28s} {n:4d} {o / n:14.1%} {mv}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--grader-dir", type=Path,
-                    default=Path(os.environ.get("EVALKIT_GRADER_DIR", "/work/shared/grader")))
+    ap.add_argument("--grader-dir", type=Path, default=SHARED / "grader", help="default: ../shared/grader")
+    ap.add_argument("--data-dir", type=Path, default=SHARED / "data", help="golds for the near misses; default: ../shared/data")
     ap.add_argument("--show-errors", action="store_true")
     ap.add_argument("--skip-math-verify", action="store_true")
-    ap.add_argument("--only", choices=["equivalence", "extraction", "generations"])
+    ap.add_argument("--only", choices=["equivalence", "extraction", "generations", "near-misses"])
     args = ap.parse_args()
     d = args.grader_dir
     if not d.is_dir():
@@ -174,6 +223,10 @@ def main() -> None:
         extraction(_rows(d / "extraction_public.jsonl"), use_mv, args.show_errors)
     if args.only in (None, "generations"):
         generations(_rows(d / "generations_public_qwen2.5-7b-instruct_math500.jsonl"), use_mv)
+    if args.only in (None, "near-misses"):
+        if not args.data_dir.is_dir():
+            sys.exit(f"benchmark data not found at {args.data_dir}; pass --data-dir")
+        near_misses(args.data_dir, use_mv, args.show_errors)
 
 
 if __name__ == "__main__":

@@ -66,3 +66,16 @@ def test_pair_and_file_mode_are_exclusive(tmp_path):
     proc = _run("1", "1", "--input", str(tmp_path / "x.jsonl"))
     assert proc.returncode == 2 and "not both" in proc.stderr
     assert _run("1").returncode == 2
+
+
+def test_rounding_is_strict_without_a_question_and_lenient_on_request(tmp_path):
+    assert "not equal" in _run(r"\frac{2}{3}", "0.667").stdout  # no question: strict
+    asked = _run(r"\frac{2}{3}", "0.667", "--question", "Round your answer to the nearest thousandth.")
+    assert asked.returncode == 0 and "not equal" not in asked.stdout and "equal" in asked.stdout
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"gold": r"40\pi", "pred": "125.663"}) + "\n"  # ../shared/grader row eq0365
+                   + json.dumps({"gold": r"40\pi", "pred": "125.5"}) + "\n")
+    out = tmp_path / "out.jsonl"
+    assert _run("--input", str(src), "--output", str(out), "--workers", "1", "--numeric-tolerance", "1e-4").returncode == 0
+    rows = [json.loads(r) for r in out.read_text().splitlines()]
+    assert [r["equal"] for r in rows] == [True, False] and all(r["numeric_tolerance"] == 1e-4 for r in rows)

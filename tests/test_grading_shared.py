@@ -42,3 +42,13 @@ def test_extraction_returns_none_only_when_expected_on_boxed_outputs(shared_dir)
     rows = [r for r in _rows(shared_dir, "extraction_public.jsonl") if "\\boxed" in r["output"]]
     missing = [r["output"][-80:] for r in rows if r["expected_answer"] is not None and extract_answer(r["output"]) is None]
     assert not missing, missing
+
+
+def test_row_assuming_a_tolerance_passes_only_under_the_option(shared_dir):
+    """eq0365 (`40\\pi` vs `125.663`) is labelled equal by a grader with a numeric tolerance: strict by default."""
+    from evalkit.grading import check
+
+    (row,) = [r for r in _rows(shared_dir, "equivalence_public.jsonl") if r["id"] == "eq0365"]
+    assert row["equal"] is True
+    assert check(row["gold"], row["pred"]).equal is False
+    assert check(row["gold"], row["pred"], numeric_tolerance=1e-4).equal is True

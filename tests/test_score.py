@@ -66,3 +66,18 @@ def test_score_reads_the_problems_from_where_the_run_read_them(tmp_path, data_di
     result = CliRunner().invoke(app, ["score", str(tmp_path), "--data-dir", str(tmp_path / "nowhere")])
     message = str(result.exception or result.output)
     assert result.exit_code != 0 and "--data-dir" in message and "not a directory" in message
+
+
+def test_score_numeric_tolerance_is_explicit_and_recorded(tmp_path, monkeypatch):
+    monkeypatch.delenv("EVALKIT_NUMERIC_TOLERANCE", raising=False)  # restored (absent) after the test
+    doc = dict(load_math500(None)["test"][2])
+    assert doc["answer"] == r"\frac{14}{3}"
+    path = tmp_path / "samples_evalkit_math500_2026-01-01T00-00-00.000000.jsonl"
+    path.write_text(json.dumps(_row(2, doc, [r"so \boxed{4.6667}"], [False])) + "\n")
+    result = CliRunner().invoke(app, ["score", str(tmp_path), "--workers", "1", "--quiet", "--numeric-tolerance", "1e-4"],
+                                terminal_width=200)
+    assert result.exit_code == 0, result.output
+    (results_path,) = tmp_path.glob("results_*.json")
+    results = json.loads(results_path.read_text())
+    assert results["grading"] == {"numeric_tolerance": 1e-4}
+    assert results["results"]["evalkit_math500"]["avg@n,score"] == 1.0  # strict grading says 0.0 (the question asks for no decimal)

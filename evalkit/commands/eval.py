@@ -54,6 +54,9 @@ def eval_command(
     second_opinion: str = typer.Option(None, "--second-opinion", help="Grade every sample again with another grader "
                                        "(math-verify; needs `pip install 'evalkit\\[audit]'`): prints both scores and "
                                        "writes disagreements.jsonl beside the results."),
+    numeric_tolerance: float = typer.Option(None, "--numeric-tolerance", metavar="REL", help="Lenient math grading: a number "
+                                            "within relative error REL of the gold is correct (default: exact, and rounded "
+                                            "decimals only where the question asks; see docs/grading.md). Recorded in the results."),
 ) -> None:
     """Evaluate MODEL on lm-eval TASKS through evalkit's presets, with crash-safe resume.
 
@@ -70,6 +73,7 @@ def eval_command(
         raise EvalkitError("evalkit eval needs --model and --tasks (or --list-presets).")
     from evalkit.backends import BACKENDS, BackendSpec
     from evalkit.run.evaluate import EvalConfig, run_eval
+    from evalkit.run.tasks import ScoringOptions
 
     if backend not in BACKENDS:
         raise EvalkitError(f"unknown --backend {backend!r}; choose one of {', '.join(BACKENDS)}.")
@@ -92,7 +96,8 @@ def eval_command(
     cfg = EvalConfig(spec=spec, tasks=tasks, output=output, preset=preset, n=n, temperature=temperature, top_p=top_p,
                      max_tokens=max_tokens, limit=int(limit) if limit and limit >= 1 else limit,
                      system_prompt=system_prompt, chat_template=chat_template, include_path=list(include_path),
-                     data_dir=data_dir, chunk_size=chunk_size, quiet=quiet)
+                     data_dir=data_dir, chunk_size=chunk_size, quiet=quiet,
+                     scoring=ScoringOptions(numeric_tolerance=numeric_tolerance))
     inv = run_eval(cfg)
     _print_summary(output, inv)
     if second_opinion:

@@ -55,8 +55,12 @@ def _items(path: Path) -> tuple[list[dict[str, Any]], list[GradeItem]]:
         value = row["pred"] if has_pred else row["output"]
         if value is not None and not isinstance(value, str):
             raise DataError(f"{where}: '{'pred' if has_pred else 'output'}' must be a string or null.")
+        question = row.get("question")
+        if question is not None and not isinstance(question, str):
+            raise DataError(f"{where}: 'question' must be a string or null.")
         rows.append(row)
-        items.append(GradeItem(gold=gold, pred=value) if has_pred else GradeItem(gold=gold, output=value or ""))
+        items.append(GradeItem(gold=gold, pred=value, question=question) if has_pred
+                     else GradeItem(gold=gold, output=value or "", question=question))
     return rows, items
 
 
@@ -91,31 +95,41 @@ def grade_command(
                                 show_default=False),
     timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", "-t", min=0.1,
                                   help="Wall-clock limit per symbolic check, in seconds (then: timeout, null)."),
+    question: str = typer.Option(None, "--question", "-q", help="The problem text (pair mode): where it asks for an "
+                                 "approximation, a rounded decimal may stand for an exact gold. Without it: strict.",
+                                 show_default=False),
+    numeric_tolerance: float = typer.Option(None, "--numeric-tolerance", metavar="REL", min=0.0, max=1.0,
+                                            help="Lenient: a number within relative error REL of the gold is equal "
+                                            "(recorded in every output row).", show_default=False),
 ) -> None:
     """Grade answers: `evalkit grade GOLD PRED` for one pair, or `evalkit grade --input F.jsonl` for a file.
 
     Output rows repeat the input and add `equal` (true, false, or null for no answer / timeout), `extracted`
-    (the answer found in `output`, when extraction ran) and a short `reason`.
+    (the answer found in `output`, when extraction ran) and a short `reason`. A row's optional `question`
+    plays the part of --question. Rules (rounding, units, bases, angles, sets vs tuples): docs/grading.md.
     """
     if input_path is not None:
         if gold is not None or pred is not None:
             raise EvalkitError("give either GOLD PRED or --input FILE, not both.")
-        _grade_file(input_path, output, workers, timeout)
+        if question is not None:
+            raise EvalkitError("--question is for pair mode; in a file, give each row a 'question' field.")
+        _grade_file(input_path, output, workers, timeout, numeric_tolerance)
         return
     if gold is None or pred is None:
         raise EvalkitError("give GOLD and PRED (pair mode) or --input FILE (see `evalkit grade --help`).")
-    verdict = check(gold, pred, timeout=timeout)
+    verdict = check(gold, pred, timeout=timeout, question=question, numeric_tolerance=numeric_tolerance)
     word = {True: "[green]equal[/]", False: "[red]not equal[/]", None: "[yellow]undecided[/]"}[verdict.equal]
     Console().print(f"{word}: {verdict.reason}", highlight=False)
 
 
-def _grade_file(path: Path, output: Path | None, workers: int | None, timeout: float) -> None:
+def _grade_file(path: Path, output: Path | None, workers: int | None, timeout: float,
+                numeric_tolerance: float | None) -> None:
     rows, items = _items(path)
     console = Console(stderr=True)
     columns = [TextColumn("grading"), BarColumn(), MofNCompleteColumn(), _RateColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("grade", total=len(items))
-        verdicts = grade(items, workers=workers, timeout=timeout,
+        verdicts = grade(items, workers=workers, timeout=timeout, numeric_tolerance=numeric_tolerance,
                          progress=lambda n, _correct: progress.advance(task, n))
     out_rows = []
     for row, item, verdict in zip(rows, items, verdicts):
@@ -124,6 +138,8 @@ def _grade_file(path: Path, output: Path | None, workers: int | None, timeout: f
         if item.output is not None:
             new["extracted"] = verdict.extracted
         new["reason"] = verdict.reason
+        if numeric_tolerance is not None:
+            new["numeric_tolerance"] = numeric_tolerance
         out_rows.append(new)
     _write(out_rows, output)
     n = len(verdicts)

@@ -27,6 +27,9 @@ def score_command(
     second_opinion: str = typer.Option(None, "--second-opinion", help="Grade every sample again with another grader "
                                        "(math-verify; needs `pip install 'evalkit\\[audit]'`): prints both scores and "
                                        "writes disagreements.jsonl beside the results."),
+    numeric_tolerance: float = typer.Option(None, "--numeric-tolerance", metavar="REL", help="Lenient grading: a number "
+                                            "within relative error REL of the gold is correct (default: exact, and rounded "
+                                            "decimals only where the question asks; see docs/grading.md). Recorded in the results."),
 ) -> None:
     """Re-score an existing run in parallel with the current grader; nothing is generated.
 
@@ -47,7 +50,7 @@ def score_command(
         from evalkit.grading.second_opinion import require
 
         require(second_opinion)  # a missing extra fails before any work
-    written = rescore_files(target, ScoringOptions(workers=workers), list(include_path), task, data_dir, quiet)
+    written = rescore_files(target, ScoringOptions(workers=workers, numeric_tolerance=numeric_tolerance), list(include_path), task, data_dir, quiet)
     _print(written)
     if second_opinion:
         from evalkit.grading.second_opinion import audit_rescored
@@ -132,6 +135,7 @@ def rescore_files(target: Path, options, include_path: list[Path], task: str | N
                                            "metrics": deltas}
     results["rescored"] = True
     results["grader"] = _graders(names)
+    results["grading"] = options.recorded()
     atomic_write(out_dir / f"results_{stamp}.json", json.dumps(results, indent=2, default=str))
     summary_path = out_dir / f"rescore_{stamp}.json"
     atomic_write(summary_path, json.dumps(summary, indent=2, default=str))

@@ -8,12 +8,15 @@ by killing its worker. A large batch, or any batch once the pool runs, is graded
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from evalkit.grading import batch, normalize
 from evalkit.grading.compare import NeedsSymbolic, compare
 from evalkit.grading.extract import extract_answer
+from evalkit.grading.policy import Policy, policy_for
 from evalkit.grading.pool import default_workers, get_pool
 
 DEFAULT_TIMEOUT = 5.0
@@ -32,14 +35,28 @@ class GradeItem:
     gold: str | Sequence[str]
     pred: str | None = None  # an answer, or
     output: str | None = None  # a whole response to extract from
+    question: str | None = None  # the problem text: approximation requests allow rounded decimals
+
+
+_WORKED = re.compile(  # a box, an answer phrase, or maths followed by "so/thus/…": a gold written as a solution
+    r"\\(?:boxed|fbox)\s*\{|final answer|answer is|\$[^$]*\$[^$]*\b(?:so|thus|therefore|hence)\b", re.IGNORECASE
+)
 
 
 def gold_text(gold: str | Sequence[str]) -> str:
-    """A multi-part gold (OlympiadBench) is one answer whose parts must all be matched."""
+    """The gold answer: a multi-part gold (OlympiadBench) is one answer whose parts must all be matched;
+    a gold that is a worked solution (`… so the total is $\\boxed{1{,}260}$.`) is extracted first."""
     if isinstance(gold, str):
-        return gold
-    parts = [str(g) for g in gold]
+        return _extract_gold(gold)
+    parts = [_extract_gold(str(g)) for g in gold]
     return parts[0] if len(parts) == 1 else ", ".join(parts)
+
+
+@lru_cache(maxsize=4096)  # one gold, many samples
+def _extract_gold(gold: str) -> str:
+    if len(gold) < 12 or not _WORKED.search(gold):
+        return gold
+    return extract_answer(gold) or gold
 
 
 def answer_key(answer: str | None) -> str:
@@ -60,26 +77,37 @@ def answer_key(answer: str | None) -> str:
     return key
 
 
-def _fast(gold: str, pred: str) -> tuple[bool, str] | None:
+def _fast(gold: str, pred: str, policy: Policy) -> tuple[bool, str] | None:
     if len(gold) + len(pred) > FAST_PATH_MAX_CHARS:
         return None
     try:
-        return compare(gold, pred, symbolic=False)
+        return compare(gold, pred, symbolic=False, policy=policy)
     except NeedsSymbolic:
         return None
     except RecursionError:
         return None
 
 
-def check(gold: str | Sequence[str], pred: str | None, timeout: float = DEFAULT_TIMEOUT) -> Verdict:
-    """Compare one answer with the gold; at most `timeout` seconds of sympy, then a timeout verdict."""
+def check(
+    gold: str | Sequence[str],
+    pred: str | None,
+    timeout: float = DEFAULT_TIMEOUT,
+    question: str | None = None,
+    numeric_tolerance: float | None = None,
+) -> Verdict:
+    """Compare one answer with the gold; at most `timeout` seconds of sympy, then a timeout verdict.
+
+    Without `question` the rounding rule is strict (`0.667` is not `\\frac{2}{3}`); a question that asks
+    for an approximation allows rounded decimals; `numeric_tolerance` accepts any number within that
+    relative error (see docs/grading.md)."""
     if pred is None or not str(pred).strip():
         return Verdict(None, "no answer", pred)
     g = gold_text(gold)
-    fast = _fast(g, pred)
+    policy = policy_for(question, numeric_tolerance)
+    fast = _fast(g, pred, policy)
     if fast is not None:
         return Verdict(fast[0], fast[1], pred)
-    equal, reason = get_pool(1).run_one(g, pred, timeout)
+    equal, reason = get_pool(1).run_one(g, pred, timeout, policy)
     return Verdict(equal, reason, pred)
 
 
@@ -89,19 +117,22 @@ def grade(
     timeout: float = DEFAULT_TIMEOUT,
     progress: Callable[[int, int], None] | None = None,
     dedupe: bool = True,
+    numeric_tolerance: float | None = None,
 ) -> list[Verdict]:
     """Grade a batch in parallel: extraction and cheap checks here and sympy in up to `workers` processes,
     or (large batches, or once the pool runs) everything in the workers; the verdicts are the same.
 
     `progress(n, correct)` is called as n more verdicts are ready, `correct` of them equal. With
     `dedupe`, identical (gold, answer) pairs (common with many samples per problem) are checked once.
+    Each item's `question` and the batch's `numeric_tolerance` set its rounding policy (`check`).
     """
     workers = workers or default_workers()
     if batch.worth_shipping(len(items)):
-        return _grade_in_workers(items, workers, timeout, progress, dedupe)
+        return _grade_in_workers(items, workers, timeout, progress, dedupe, numeric_tolerance)
     verdicts: list[Verdict | None] = [None] * len(items)
     jobs: list[tuple] = []  # (gold, answer, "compare"): pairs only sympy can decide, for the workers
     where: list[int] = []
+    policies: dict[str | None, Policy] = {}
     done = correct = 0
     for i, item in enumerate(items):
         pred = extract_answer(item.output) if item.output is not None else item.pred
@@ -110,13 +141,16 @@ def grade(
             done += 1
             continue
         g = gold_text(item.gold)
-        fast = _fast(g, pred)
+        if item.question not in policies:
+            policies[item.question] = policy_for(item.question, numeric_tolerance)
+        policy = policies[item.question]
+        fast = _fast(g, pred, policy)
         if fast is not None:
             verdicts[i] = Verdict(fast[0], fast[1], pred)
             done += 1
             correct += fast[0] is True
             continue
-        jobs.append((g, pred, "compare"))
+        jobs.append((g, pred, "compare", policy))
         where.append(i)
         if progress and done >= 256:
             progress(done, correct)
@@ -133,16 +167,21 @@ def grade(
 
 
 def _grade_in_workers(items: Sequence[GradeItem], workers: int, timeout: float,
-                      progress: Callable[[int, int], None] | None, dedupe: bool) -> list[Verdict]:
+                      progress: Callable[[int, int], None] | None, dedupe: bool,
+                      numeric_tolerance: float | None) -> list[Verdict]:
     """`grade` with extraction and every layer in the workers (`batch.py`): all cores, same verdicts."""
     verdicts: list[Verdict | None] = [None] * len(items)
+    policies: dict[str | None, Policy] = {}
     jobs, where = [], []
     for i, item in enumerate(items):
         if item.output is None and (item.pred is None or not str(item.pred).strip()):
             verdicts[i] = Verdict(None, "no answer", item.pred)
             continue
         kind = "compare" if item.output is None else ("grade-memo" if dedupe else "grade")
-        jobs.append((gold_text(item.gold), str(item.output if item.output is not None else item.pred), kind))
+        if item.question not in policies:
+            policies[item.question] = policy_for(item.question, numeric_tolerance)
+        jobs.append((gold_text(item.gold), str(item.output if item.output is not None else item.pred), kind,
+                     policies[item.question]))
         where.append(i)
     if progress and len(jobs) < len(items):
         progress(len(items) - len(jobs), 0)

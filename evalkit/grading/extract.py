@@ -27,7 +27,8 @@ _MINERVA = re.compile(
 )
 _PHRASE = re.compile(
     r"(?:final answer(?:[^\n.]{0,80}?\bis\b|\s*[:：])|\banswer(?:\s+is|\s*[:：])?|答案\s*(?:是|为)?\s*[:：]?|"
-    r"réponse\s+est|respuesta\s+es|ответ\s*[:：]?)\s*[:：]?",
+    r"r[ée]ponse(?:\s+finale)?\s*(?:est|[:：])|respuesta(?:\s+final)?\s*(?:es|[:：])|antwort\s*(?:ist|lautet|[:：])|"
+    r"ответ\s*[:：]?|उत्तर\s*(?:है)?\s*[:：]?)\s*[:：]?",
     re.IGNORECASE,
 )
 _MATH_ENV = re.compile(r"\$\$(.+?)\$\$|\$([^$]+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
@@ -38,6 +39,9 @@ _TOKEN = re.compile(
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|[。！？\n]+")
 _BOILERPLATE = re.compile(r"\s*I hope it is correct\.?\s*$|\s*\*\*\s*$", re.IGNORECASE)
 _WORD = re.compile(r"(?<![\\a-zA-Z])[A-Za-z]{3,}")
+_SCRIPT_WORD = re.compile(r"[\u0400-\u04ff\u0590-\u06ff\u0900-\u0dff\u3040-\u9fff\uac00-\ud7af]")  # words, not maths
+_PART_LABEL = re.compile(r"\(?(?:[a-h]|[ivx]{1,4}|\d{1,2})\)[.:]?|part|\d{1,2}[.:]", re.IGNORECASE)
+_LABEL = re.compile(r"\s*([A-Za-z])_\{?(\w{1,3})\}?\s*=")
 _CHOICE_START = re.compile(r"^\s*\(?([A-E])[.)]\s")
 
 
@@ -96,6 +100,8 @@ def _joinable(gap: str) -> bool:
     gap = re.sub(r"\\(?:text|textbf|mathrm|mbox)\s*\{([^{}]*)\}", r" \1 ", gap)
     gap = re.sub(r"\\[()\[\]]|\$|\\q?quad|\\[,;: ]|[,;.]", " ", gap)
     words = gap.split()
+    if words and len(words) <= 3 and all(_PART_LABEL.fullmatch(w) for w in words):
+        return True  # `(a) \\boxed{3} (b) \\boxed{5}`: the parts of one answer
     return not words or (len(words) <= 4 and words[-1].lower() in ("and", "or", "&"))
 
 
@@ -112,8 +118,24 @@ def last_boxed(text: str) -> str | None:
             break
         group.insert(0, prev[2])
         start = prev[0]
+    group = _labelled_parts(boxes, len(boxes) - len(group), group)
     group = [g.strip() for g in group if g.strip()]
     return ", ".join(group) if group else None
+
+
+def _labelled_parts(boxes: list[tuple[int, int, str | None]], first: int, group: list[str]) -> list[str]:
+    """`\\boxed{y_1 = 2x}` … `\\boxed{y_2 = 3x}`: parts of one answer labelled in separate boxes are joined."""
+    label = _LABEL.match(group[0]) if len(group) == 1 else None
+    if not label:
+        return group
+    stem, names = label.group(1), {label.group(2)}
+    for _, _, content in reversed(boxes[:first]):
+        m = _LABEL.match(content or "")
+        if not m or m.group(1) != stem or m.group(2) in names:
+            break
+        names.add(m.group(2))
+        group.insert(0, content)
+    return group
 
 
 def _first_sentence(text: str) -> str:
@@ -124,15 +146,16 @@ def _first_sentence(text: str) -> str:
 
 def _looks_like_math(text: str) -> bool:
     cleaned = re.sub(r"\\[a-zA-Z]+(\{[^{}]*\})?", " ", text)
-    return not _WORD.search(cleaned) and not re.search(r"[\u0400-\u04ff\u0600-\u06ff\u3000-\u9fff]", cleaned)
+    return not _WORD.search(cleaned) and not _SCRIPT_WORD.search(cleaned)
 
 
 def _answer_from_phrase(rest: str) -> str | None:
     """What follows an "answer is"-style phrase: a math group, a box, or the value in the sentence."""
-    rest = rest.lstrip(" *:：}\t")
+    rest = rest.lstrip(" *:：}\t\r\n")  # `**Answer:**\n\\[ 8 \\]`: the display math below the heading
     m = _MATH_ENV.match(rest)
     if m:
-        return next(g for g in m.groups() if g is not None).strip()
+        math = next(g for g in m.groups() if g is not None).strip()
+        return (last_boxed(math) or math) if _BOX.search(math) else math  # `$\\boxed{5}$` is 5
     boxed = last_boxed(rest[:400])
     if boxed:
         return boxed

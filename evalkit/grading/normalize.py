@@ -7,6 +7,9 @@ including 100 kB junk, without a time bound.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+from evalkit.grading.units import split_unit
 
 _UNICODE = {
     "√": r"\sqrt",
@@ -52,14 +55,6 @@ _DROP = [
     r"\\nolimits",
 ]
 _SPACES = [r"(?<!\\)\\,", r"(?<!\\)\\;", r"(?<!\\)\\:", r"(?<!\\)\\ ", r"~", r"\\qquad", r"\\quad", r"\\enspace(?![a-zA-Z])", r"\\thinspace(?![a-zA-Z])"]
-
-# Words that are maths, not units, when they trail a number.
-_MATH_WORDS = {
-    "sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", "exp", "pi", "sqrt", "frac", "and", "or",
-    "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "infty", "i", "e",
-}
-_UNIT_WORD = re.compile(r"^[A-Za-z][A-Za-z.]*(?:\s*(?:\^\{?\d\}?|[²³]))?$")
-
 
 def _unwrap_command(text: str, names: str, keep: bool = True) -> str:
     """Replace `\\name{arg}` by `arg` (or nothing), with balanced braces, for every listed command."""
@@ -141,27 +136,6 @@ def _thousands(text: str) -> str:
     return text
 
 
-def _strip_units(text: str) -> str:
-    """Drop trailing unit words after a number: `10 cm^2`, `125 miles`, `10weeks`, `1,250 dollars`."""
-    if len(text) > 300:
-        return text
-    m = re.fullmatch(r"(.*?[\d}]\.?)\s*([A-Za-z][A-Za-z .]*?(?:\s*(?:\^\{?\d\}?))?)\s*\.?", text)
-    if not m:
-        return text
-    head, tail = m.group(1), m.group(2).strip()
-    if re.search(r"\d:\d\d$", head):  # `4:30 p.m.` keeps its half of the day
-        return text
-    words = [w for w in re.split(r"[\s.]+", re.sub(r"\^\{?\d\}?", "", tail)) if w]
-    if not words or any(w.lower() in _MATH_WORDS for w in words):
-        return text
-    if len(words) == 1 and len(words[0]) == 1:  # `4t`, `3x`: a variable, not a unit
-        return text
-    # The head must be a number or a letter-free formula (`\\frac{1}{3}`); otherwise the words may be maths.
-    if re.search(r"[A-Za-z]", re.sub(r"\\[a-zA-Z]+", "", head)):
-        return text
-    return head
-
-
 _PERCENT = re.compile(r"\s*(?:\\%|%|\\text\{\s*\\?%\s*\}|\bpct\b|\bpercentage\b|\bpercent\b)\s*\.?$")
 
 
@@ -170,17 +144,61 @@ _RE_DROP = re.compile("|".join(_DROP))
 _RE_SPACES = re.compile("|".join(_SPACES))
 _RE_BOXED = re.compile(r"\\boxed\s*\{")
 _RE_GROUP_SEP = re.compile(r"(\d)(?:\{,\}|,\\!\s*)(?=\d{3})")
-_RE_DOUBLE_BS = re.compile(r"\\\\(left|right|frac|sqrt|pi)")
+_RE_DOUBLED = re.compile(
+    r"(?<!\\)\\\\(?=(?:[dtc]?frac|sqrt|pi|left|right|boxed|text\w*|mathrm|cdot|times|infty|le|ge|leq|geq|ne|circ|"
+    r"begin|end|in|cup|cap|pm|mp|sin|cos|tan|cot|sec|csc|log|ln|exp|alpha|beta|theta|\$|%)(?![a-zA-Z]))"
+)
+_RE_ANGLE_BRACKETS = re.compile(r"\\[lr]angle(?![a-zA-Z])")
+_RE_SINGLE_CMD = re.compile(r"(?<!\\)\\[a-zA-Z]")
+_RE_CASES = re.compile(r"\\begin\{cases\}(.*?)\\end\{cases\}", re.DOTALL)
+_RE_ARRAY = re.compile(r"\\begin\{array\}\s*\{[^{}]*\}(.*?)\\end\{array\}", re.DOTALL)
+_RE_BRACKETED_MATRIX = re.compile(r"([\[(])\s*\\begin\{matrix\}(.*?)\\end\{matrix\}\s*([\])])", re.DOTALL)
+_RE_BARE_FUNC = re.compile(
+    r"(?<![\\A-Za-z])(arcsin|arccos|arctan|sinh|cosh|tanh|sin|cos|tan|cot|sec|csc|ln|log|exp)(?![A-Za-z])"
+    r"(?=\s*[(\[{0-9\\^_]|\s+[A-Za-z](?![A-Za-z]))"
+)
+
+
+def _undouble(text: str) -> str:
+    """Backslashes doubled by JSON or a Python literal (`\\\\frac{1}{2}`, `\\\\$`) back to single ones."""
+    if "\\\\" not in text:
+        return text
+    if not _RE_SINGLE_CMD.search(text):  # escaped throughout: halve every pair (`\\\\\\\\` rows become `\\\\`)
+        return text.replace("\\\\", "\\")
+    return _RE_DOUBLED.sub(r"\\", text)  # mixed: only doubled backslashes before a command name
+
+
+def _cases_as_list(m: re.Match) -> str:
+    return ", ".join(line.replace("&", "").strip() for line in m.group(1).split("\\\\") if line.strip())
+
+
+def _bracketed_matrix(m: re.Match) -> str:
+    env = {("[", "]"): "bmatrix", ("(", ")"): "pmatrix"}.get((m.group(1), m.group(3)))
+    return f"\\begin{{{env}}}{m.group(2)}\\end{{{env}}}" if env else m.group(0)
+
+
+def _environments(text: str) -> str:
+    """`cases` as a list of its lines; `array` (in brackets or not) as the matching matrix environment."""
+    if "\\begin" not in text:
+        return text
+    text = _RE_CASES.sub(_cases_as_list, text)
+    text = _RE_ARRAY.sub(r"\\begin{matrix}\1\\end{matrix}", text)
+    return _RE_BRACKETED_MATRIX.sub(_bracketed_matrix, text)
+
+
+_RE_MIXED_SLASH = re.compile(r"^([-+]?\d+)\s+(\d+)\s*/\s*(\d+)$")
 _RE_WS = re.compile(r"\s+")
 _RE_TRAIL = re.compile(r"[.。,;:\\\s]+$")
 
 
+@lru_cache(maxsize=8192)  # golds repeat across samples, and compare() reads each side more than once
 def basic(text: str) -> str:
     """Cosmetic normalisation that never changes meaning: delimiters, sizing commands, unicode, spacing."""
     if text is None:
         return ""
     if _SIMPLE.fullmatch(text):  # plain numbers and words: nothing LaTeX to undo
         return _RE_TRAIL.sub("", _RE_WS.sub(" ", text).strip())
+    text = _undouble(text)
     for k, v in _UNICODE.items():
         if k in text:
             text = text.replace(k, v)
@@ -188,11 +206,13 @@ def basic(text: str) -> str:
     text = _RE_BOXED.sub("{", text)
     text = _RE_GROUP_SEP.sub(r"\1", text)
     text = _RE_DROP.sub("", text)
+    if "angle" in text:  # `\\langle 3,-1,2\\rangle`: a vector written with angle brackets
+        text = _RE_ANGLE_BRACKETS.sub(lambda m: "(" if m.group(0).endswith("langle") else ")", text)
     text = _RE_SPACES.sub(" ", text)
+    text = _environments(text)
     if "\\" in text:
         text = _unwrap_command(text, _TEXT_CMDS)
         text = _fix_fracs(text)
-    text = _RE_DOUBLE_BS.sub(r"\\\1", text)
     text = _RE_WS.sub(" ", text).strip()
     text = _RE_TRAIL.sub("", text) if not text.endswith("\\\\") else text
     # Outer braces left by a stripped \boxed.
@@ -216,20 +236,29 @@ def strip_percent(text: str) -> tuple[str, bool]:
     return text, False
 
 
+_RE_ESCAPED_DOLLAR = re.compile(r"\\\$|^\$")
+_RE_CURRENCY = re.compile(r"^(?:US)?\$\s*")
+_RE_DEGREE = re.compile(r"\s*\^\s*\{?\s*\\circ\s*\}?")
+_RE_END_PUNCT = re.compile(r"[.,;\\\s]+$")
+
+
+@lru_cache(maxsize=8192)
 def full(text: str) -> str:
     """Full normalisation used by comparison: `basic` plus units, currency, degrees and thousands."""
     text = basic(text)
-    text = re.sub(r"\\\$|^\$", "", text).strip()
-    text = re.sub(r"^(?:US)?\$\s*", "", text)
+    if _RE_BARE_FUNC.search(text):  # `cot x`, `arcsin(1/2)`, `ln 2`: function names without a backslash
+        text = _RE_BARE_FUNC.sub(r"\\\1 ", text).replace("  ", " ")
+    text = _RE_ESCAPED_DOLLAR.sub("", text).strip()
+    text = _RE_CURRENCY.sub("", text)
     text, _ = strip_percent(text)
     text, _ = strip_degrees(text)
-    text = _strip_units(text)
+    text = split_unit(text, degree_sign=False)[0]
     text = _thousands(text)
+    text = _RE_MIXED_SLASH.sub(r"\1\\frac{\2}{\3}", text)  # `2 1/3` is a mixed number, before spaces go
     text = _RE_BASE.sub(r"\1", text)  # `2516_8`: a numeral in base 8 is compared by its digits
-    text = re.sub(r"\s*\^\s*\{?\s*\\circ\s*\}?", r"^\\circ", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    text = re.sub(r"[.,;\\\s]+$", "", text)
-    return text
+    text = _RE_DEGREE.sub(r"^\\circ", text)
+    text = _RE_WS.sub(" ", text).strip()
+    return _RE_END_PUNCT.sub("", text)
 
 
 def key(text: str) -> str:

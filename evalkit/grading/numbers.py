@@ -1,10 +1,13 @@
 """Exact parsing and comparison of plain numbers (no sympy): the fast layer that settles most answers.
 
-Tolerance policy (documented in the README):
+Rounding rule (docs/grading.md):
 - two exact rationals (integers, terminating decimals, fractions, mixed numbers, scientific notation) are
   equal only when they are exactly equal (`1/2004!`-style near-misses never pass here);
-- a decimal written with k >= 2 places also matches a more precise value rounded or truncated to k places
-  (`1.414` for sqrt 2, `125.663` for 40 pi, `7.78` for 70/9), because that is what a rounded answer is;
+- when the gold is itself a decimal, the less precise of two decimals (k >= 2 places) may be the other
+  rounded or truncated to k places (`1.41` for a gold `1.414`, a gold `0.67` for `2/3`);
+- a decimal for an exact gold (`0.667` for `2/3`) is accepted only when the question asks for an
+  approximation (`Policy.rounding`), then with k >= 1 places; `--numeric-tolerance REL` adds a relative
+  tolerance (`Policy.rel_tol`);
 - otherwise (floats from evaluation) a relative tolerance of 1e-9.
 """
 
@@ -14,6 +17,8 @@ import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+
+from evalkit.grading.policy import STRICT, Policy
 
 REL_TOL = 1e-9
 MAX_DIGITS = 400  # longer numerals are not "plain numbers"; they go to the bounded workers
@@ -69,7 +74,9 @@ def parse_number(text: str) -> Num | None:
             exp = int(m.group(3) or m.group(4))
             if abs(exp) > 400:
                 return None
-            return Num(_sign(m.group(1)) * Fraction(m.group(2)) * Fraction(10) ** exp)
+            mantissa = m.group(2)
+            places = (len(mantissa.split(".")[1]) if "." in mantissa else 0) - exp
+            return Num(_sign(m.group(1)) * Fraction(mantissa) * Fraction(10) ** exp, places if places > 0 else None)
         m = _RE_POW10.fullmatch(t)
         if m:
             return Num(_sign(m.group(1)) * Fraction(10) ** int(m.group(2)))
@@ -78,10 +85,10 @@ def parse_number(text: str) -> Num | None:
     return None
 
 
-def rounded_match(approx: Num, exact: float | Fraction) -> bool:
-    """`approx` (k >= 2 decimals) is `exact` rounded (half away from zero) or truncated to k places."""
+def rounded_match(approx: Num, exact: float | Fraction, min_places: int = 2) -> bool:
+    """`approx` (k >= min_places decimals) is `exact` rounded (half away from zero) or truncated to k places."""
     k = approx.decimals
-    if k is None or k < 2:
+    if k is None or k < min_places:
         return False
     scale = 10**k
     target = Fraction(exact) * scale
@@ -94,14 +101,35 @@ def rounded_match(approx: Num, exact: float | Fraction) -> bool:
     return a.numerator in (truncated, rounded)
 
 
-def numbers_equal(gold: Num, pred: Num) -> bool:
-    if gold.value == pred.value:
+def within(a: Fraction | float, b: Fraction | float, rel_tol: float | None) -> bool:
+    """`--numeric-tolerance`: |a - b| <= rel_tol * max(|a|, |b|)."""
+    return rel_tol is not None and abs(a - b) <= Fraction(rel_tol) * max(abs(a), abs(b))
+
+
+def numbers_equal(gold: Num, pred: Num, policy: Policy = STRICT) -> bool:
+    if gold.value == pred.value or within(gold.value, pred.value, policy.rel_tol):
         return True
-    # The less precise decimal may be a rounding of the more precise value.
     g, p = gold.decimals, pred.decimals
-    if p is not None and (g is None or p < g) and rounded_match(pred, gold.value):
-        return True
-    return g is not None and (p is None or g < p) and rounded_match(gold, pred.value)
+    if g is not None:  # a decimal gold: the less precise decimal may be a rounding of the other value
+        if p is not None and p < g and rounded_match(pred, gold.value):
+            return True
+        return (p is None or g < p) and rounded_match(gold, pred.value)
+    # An exact gold: a rounded decimal only where the question asks for an approximation.
+    return policy.rounding and p is not None and rounded_match(pred, gold.value, min_places=1)
+
+
+_RE_BASED = re.compile(r"([0-9A-Za-z]+)_\{?\(?(\d{1,2})\)?\}?")
+
+
+def parse_based(text: str) -> int | None:
+    """The value of a numeral with a base subscript (`1011_2`, `A3_{16}`, `2022_{(3)}`), or None."""
+    m = _RE_BASED.fullmatch(text.strip())
+    if not m or not 2 <= int(m.group(2)) <= 36:
+        return None
+    try:
+        return int(m.group(1), int(m.group(2)))
+    except ValueError:
+        return None
 
 
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(a\.?\s*m\.?|p\.?\s*m\.?)?", re.IGNORECASE)

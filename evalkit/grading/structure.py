@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from evalkit.grading.units import MATH_WORDS
+
 MAX_ELEMENTS = 64
 
 _OPEN = "([{"
@@ -90,17 +92,20 @@ def _wrapped(text: str) -> tuple[str, str, str] | None:
     return None
 
 
-_NAME = re.compile(
-    r"(?:[A-Za-z](?:_\{?[\w,]+\}?)?(?:\^\{?\w\}?)?|\([a-z](?:\s*,\s*[a-z])+\)|[A-Za-z]+\([a-z,\s]*\)|\|[A-Za-z]+\||\\[a-zA-Z]+(?:_\{?\w+\}?)?"
-    r"|\\frac\{[A-Za-z]+\}\{[A-Za-z]+\}|\\angle\s*[A-Z]+|\\overline\{[A-Z]+\}|[A-Z]{2,3}|\\text\{[^{}]*\})"
+_SUB = r"(?:_\{[^{}]{1,30}\}|_\\?\w+)?(?:\^\{?\w\}?)?"  # `k_{\min}`, `S_{\triangle ABC}`, `a_3`, `x^2`
+_ONE_NAME = (
+    rf"(?:[A-Za-z]{_SUB}|\([a-z](?:\s*,\s*[a-z])+\)|[A-Za-z]+\([a-z,\s]*\)|\|[A-Za-z]+\||\\[a-zA-Z]+{_SUB}"
+    r"|\\frac\{[A-Za-z]+\}\{[A-Za-z]+\}|\\angle\s*[A-Z]+|\\overline\{[A-Z]+\}|[A-Z]{2,3}|\\text\{[^{}]*\}"
+    r"|\[[A-Z]{2,6}\]|[A-Z]?[a-z]{2,15}(?:\s[a-z]{2,15})?)"  # `[ABC] = 14` (an area), `Area = 14`, `total cost = 5`
 )
+_NAME = re.compile(rf"{_ONE_NAME}(?:\s*:\s*{_ONE_NAME})*")  # also ratios of names: `AB:CD`, `V_1:V_2`
 _FUNCS = {"\\sin", "\\cos", "\\tan", "\\log", "\\ln", "\\sqrt", "\\frac", "\\pi", "\\infty", "\\exp"}
 _REL = re.compile(r"\\le(?:q|qslant)?(?![a-zA-Z])|\\ge(?:q|qslant)?(?![a-zA-Z])|<=?|>=?|\\ne(?:q)?(?![a-zA-Z])|\\lt|\\gt")
 
 
 def is_name(lhs: str) -> bool:
     lhs = lhs.strip()
-    return bool(_NAME.fullmatch(lhs)) and lhs not in _FUNCS
+    return bool(_NAME.fullmatch(lhs)) and lhs not in _FUNCS and not (len(lhs) > 1 and lhs.lower() in MATH_WORDS)
 
 
 def _expand_pm(text: str) -> list[str] | None:
@@ -118,9 +123,9 @@ def parse(text: str, depth: int = 0) -> Node:
     if depth > 6 or len(text) > 5000:
         return Node("leaf", text)
     # `x \in S` -> S
-    m = re.match(r"^[A-Za-z](?:_\{?\w+\}?)?\s*\\in\s*(.+)$", text)
-    if m:
-        text = m.group(1).strip()
+    m = re.match(r"^(.{1,40}?)\s*\\in\s*(.+)$", text)
+    if m and is_name(m.group(1)):
+        text = m.group(2).strip()
     parts = split_top(text, r";")
     if len(parts) > 1:
         return _collection([p for p in parts if p], depth, "list", text)
@@ -157,11 +162,40 @@ def parse(text: str, depth: int = 0) -> Node:
     if len(eq) > 2 and all(eq) and all(is_name(e) for e in eq[:-1]):
         return parse(eq[-1], depth + 1)  # `x = y = 3`
     if _REL.search(text):
-        return Node("rel", text)
+        interval = _as_interval(text)
+        return parse(interval, depth + 1) if interval else Node("rel", text)
     pm = _expand_pm(text)
     if pm:
         return Node("list", text, tuple(Node("leaf", p) for p in pm), left="pm")
     return Node("leaf", text)
+
+
+_LT = {"<": "(", "\\lt": "(", "\\le": "[", "\\leq": "[", "\\leqslant": "[", "<=": "["}
+_GT = {">": "(", "\\gt": "(", "\\ge": "[", "\\geq": "[", "\\geqslant": "[", ">=": "["}
+_RE_REL_OP = re.compile(r"(<=|>=|<|>|\\(?:leqslant|geqslant|leq|geq|le|ge|lt|gt)(?![a-zA-Z]))")
+
+
+def _as_interval(text: str) -> str | None:
+    """`1 < x < 4` -> `(1,4)`, `0<g(x)\\le 1` -> `(0,1]`, `y \\geq 2` -> `[2,\\infty)`: a condition on one
+    named quantity as the interval it describes (compared cheaply, brackets and all)."""
+    parts = _RE_REL_OP.split(text)
+    if len(parts) == 5:  # a op name op b
+        a, op1, name, op2, b = (p.strip() for p in parts)
+        if not (a and b and is_name(name)) or name.startswith("|") or _RE_REL_OP.search(a + b):
+            return None
+        if op1 in _LT and op2 in _LT:
+            return f"{_LT[op1]}{a},{b}{')' if _LT[op2] == '(' else ']'}"
+        if op1 in _GT and op2 in _GT:
+            return f"{_GT[op2]}{b},{a}{')' if _GT[op1] == '(' else ']'}"
+        return None
+    if len(parts) == 3:  # name op b
+        name, op, b = (p.strip() for p in parts)
+        if not (b and is_name(name)) or name.startswith("|") or re.search(r"[A-Za-z]", re.sub(r"\\[a-zA-Z]+", "", b)):
+            return None  # only a numeric bound: `x > y` stays a relation
+        if op in _LT:
+            return f"(-\\infty,{b}{')' if _LT[op] == '(' else ']'}"
+        return f"{_GT[op]}{b},\\infty)"
+    return None
 
 
 def _collection(parts: list[str], depth: int, kind: str, text: str) -> Node:
@@ -188,7 +222,7 @@ def _flatten_pm(items: list[Node]) -> tuple[Node, ...]:
 
 def _matrix(text: str) -> Node:
     m = re.match(r"\\begin\{([pbvBV]?matrix)\}(.*)\\end\{\1\}$", text, re.DOTALL)
-    if not m:
+    if not m or "\\begin" in m.group(2):  # a product of matrices is arithmetic, for sympy
         return Node("leaf", text)
     body = m.group(2).strip()
     rows = [r for r in re.split(r"\\\\", body) if r.strip()]

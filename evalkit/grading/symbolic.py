@@ -20,6 +20,7 @@ from latex2sympy2_extended.latex2sympy2 import ConversionConfig
 from latex2sympy2_extended.math_normalization import NormalizationConfig
 
 from evalkit.grading.numbers import REL_TOL, parse_number, rounded_match
+from evalkit.grading.policy import STRICT, Policy
 from evalkit.grading.structure import split_top
 
 _NORM = NormalizationConfig(basic_latex=True, units=False, malformed_operators=True, nits=False, boxed="none")
@@ -64,16 +65,16 @@ def _close(a: mpmath.mpc, b: mpmath.mpc) -> bool:
     return a == b or abs(a - b) <= REL_TOL * max(abs(a), abs(b))
 
 
-def _rounding_of(text: str | None, exact) -> bool:
-    """`text` is a decimal with >= 2 places that is `exact` (a real sympy number) rounded or truncated."""
+def _rounding_of(text: str | None, exact, min_places: int = 2) -> bool:
+    """`text` is a decimal (>= min_places places) that is `exact` (a real sympy number) rounded or truncated."""
     num = parse_number(text) if text else None
-    if num is None or num.decimals is None or num.decimals < 2:
+    if num is None:
         return False
     try:
         value = Fraction(str(sympy.N(sympy.re(exact), _PRECISION)))
     except (ValueError, TypeError, ZeroDivisionError):
         return False
-    return rounded_match(num, value)
+    return num.decimals is not None and rounded_match(num, value, min_places)
 
 
 def _random_points_equal(a, b, symbols) -> bool:
@@ -88,10 +89,11 @@ def _random_points_equal(a, b, symbols) -> bool:
     return True
 
 
-def exprs_equal(a, b, approx: tuple[str | None, str | None] = (None, None)) -> bool:
+def exprs_equal(a, b, approx: tuple[str | None, str | None] = (None, None), policy: Policy = STRICT) -> bool:
     if a == b:
         return True
     a, b = _explicit(a), _explicit(b)
+    a, b = _vector_as_tuple(a, b), _vector_as_tuple(b, a)
     if isinstance(a, sympy.MatrixBase) or isinstance(b, sympy.MatrixBase):
         if not (isinstance(a, sympy.MatrixBase) and isinstance(b, sympy.MatrixBase)) or a.shape != b.shape:
             return False
@@ -104,15 +106,28 @@ def exprs_equal(a, b, approx: tuple[str | None, str | None] = (None, None)) -> b
         return False
     fa, fb = _as_number(a), _as_number(b)
     if fa is not None and fb is not None:
-        if _close(fa, fb):
+        if _close(fa, fb) or policy.rel_tol is not None and abs(fa - fb) <= policy.rel_tol * max(abs(fa), abs(fb)):
             return True
-        return _rounding_of(approx[1], a) or _rounding_of(approx[0], b)
+        # A decimal gold keeps the rounding rule; a decimal for an exact gold needs the question's leave.
+        pred_rounded = policy.rounding and _rounding_of(approx[1], a, 1)
+        return pred_rounded or _rounding_of(approx[0], b, 2)
     symbols = a.free_symbols | b.free_symbols
     try:
         simplified = sympy.simplify(a - b) == 0
     except Exception:  # noqa: BLE001 - sympy raises many kinds on odd input; a failure is "not shown equal"
         simplified = False
     return simplified or bool(symbols) and _random_points_equal(a, b, sorted(symbols, key=str))
+
+
+def _vector_as_tuple(x, other):
+    """A column or row vector compared with a tuple `(2, 3)` is that tuple (and `(2, 3)`, which the parser
+    reads as an open interval, is the pair it is when the other side is a vector)."""
+    if isinstance(x, sympy.MatrixBase) and 1 in x.shape and isinstance(other, (sympy.Tuple, sympy.Interval)):
+        return sympy.Tuple(*list(x))
+    if isinstance(x, sympy.Interval) and x.left_open and x.right_open and isinstance(other, sympy.MatrixBase) \
+            and 1 in other.shape:
+        return sympy.Tuple(x.start, x.end)
+    return x
 
 
 def _explicit(x):
@@ -178,7 +193,7 @@ def relations_equal(a, b) -> bool:
     return a == b
 
 
-def symbolic_equal(gold: str, pred: str) -> tuple[bool, str]:
+def symbolic_equal(gold: str, pred: str, policy: Policy = STRICT) -> tuple[bool, str]:
     try:
         a = to_sympy(gold)
     except Exception as err:  # noqa: BLE001 - the gold itself does not parse: only exact text could have matched
@@ -189,7 +204,7 @@ def symbolic_equal(gold: str, pred: str) -> tuple[bool, str]:
         return False, f"prediction not parsable as LaTeX ({type(err).__name__})"
     approx = (gold if parse_number(gold) is not None else None, pred if parse_number(pred) is not None else None)
     try:
-        ok = exprs_equal(a, b, approx)
+        ok = exprs_equal(a, b, approx, policy)
     except Exception as err:  # noqa: BLE001 - sympy internals failing on odd input: not shown equal
         return False, f"sympy failed ({type(err).__name__})"
     return ok, "symbolically equal" if ok else "symbolically different"

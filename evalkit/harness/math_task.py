@@ -67,7 +67,7 @@ def _text(resp: Any) -> str:
 
 
 def grade_responses(resps: list[list[Any]], docs: list[dict], *, workers: int | None = None, timeout: float = 5.0,
-                    tokenizer: str | None = None) -> list[list[str]]:
+                    tokenizer: str | None = None, numeric_tolerance: float | None = None) -> list[list[str]]:
     """Grade every sample of every document in one parallel batch.
 
     Each sample becomes a JSON string `{"extracted", "correct", "verdict", "reason", "chars", "tokens"}`:
@@ -76,13 +76,15 @@ def grade_responses(resps: list[list[Any]], docs: list[dict], *, workers: int | 
     the keyword arguments per run (`evalkit.run.tasks.bind_filter_options`); plain lm-eval uses the defaults."""
     texts = [[_text(r) for r in doc_resps] for doc_resps in resps]
     items = [
-        grading.GradeItem(gold=list(doc["answers"]), output=text) for doc, doc_texts in zip(docs, texts) for text in doc_texts
-    ]
+        grading.GradeItem(gold=list(doc["answers"]), output=text, question=doc.get("question"))
+        for doc, doc_texts in zip(docs, texts) for text in doc_texts
+    ]  # the question decides whether a rounded decimal may stand for an exact gold
     verdicts = grading.grade(
         items,
         workers=workers,
         timeout=timeout,
         progress=scoring_progress.open_batch("grading (math)", len(items)),
+        numeric_tolerance=numeric_tolerance,
     )
     flat_texts = [t for doc_texts in texts for t in doc_texts]
     tokens = output_tokens([r for doc_resps in resps for r in doc_resps], tokenizer)

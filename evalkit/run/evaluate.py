@@ -134,7 +134,7 @@ def run_eval(cfg: EvalConfig) -> dict:
     stages["scoring_and_lm_eval_s"] = max(t_eval - lm.stats["generation_s"] - lm.stats["model_load_s"], 0.0)
     results["config"]["model"] = spec.model
     results["config"]["model_args"] = {k: v for k, v in spec.to_dict().items() if v not in (None, {}, "")}
-    results["config"]["evalkit"] = {"preset": preset["name"], "task_settings": tm.applied}
+    results["config"]["evalkit"] = {"preset": preset["name"], "task_settings": tm.applied, "grading": cfg.scoring.recorded()}
 
     t0 = time.perf_counter()
     written = write_results(run_dir, results)

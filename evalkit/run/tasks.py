@@ -40,6 +40,16 @@ class ScoringOptions:
     workers: int | None = None  # grading / judging worker processes (None: one per CPU)
     timeout: float | None = None  # math: seconds per answer comparison
     tokenizer: str | None = None  # only to re-tokenise responses that carry no backend token count
+    numeric_tolerance: float | None = None  # math: --numeric-tolerance REL, lenient numbers (docs/grading.md)
+
+    def __post_init__(self) -> None:
+        rel = self.numeric_tolerance
+        if rel is not None and not 0 < rel < 1:
+            raise EvalkitError(f"--numeric-tolerance must be a relative error in (0, 1), got {rel}.")
+
+    def recorded(self) -> dict:
+        """The grading options a run's results record (they change verdicts, so compare must see them)."""
+        return {"numeric_tolerance": self.numeric_tolerance}
 
     def filter_kwargs(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
