@@ -65,7 +65,7 @@ def evalkit_manifest(out: Path, model: str, revision: str | None = None, preset:
     """Write `out/manifest.json` with the keys `evalkit eval` writes, built by evalkit's own manifest code:
     the model identity dict, the whole resolved preset, dataset facts with an absolute local path,
     the invocation history and the latest results (the last three differ between identical runs)."""
-    from evalkit import presets
+    from evalkit.generate import presets
     from evalkit.run import manifest as mf
 
     manifest = {

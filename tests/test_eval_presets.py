@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from evalkit import presets
 from evalkit.cli import app
 from evalkit.errors import EvalkitError
-from evalkit.run.cache import GenerationStore, request_key
+from evalkit.generate import presets
+from evalkit.generate.cache import GenerationStore, request_key
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from evalkit.backends import BackendSpec
+from evalkit.generate import BackendSpec
 from evalkit.run.evaluate import EvalConfig, run_eval
 from tests.eval_support import TASKS, build_tiny_model
 

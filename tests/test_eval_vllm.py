@@ -80,7 +80,7 @@ def _free_port() -> int:
 def test_openai_backend_against_vllm_serve(tiny_model, tmp_path):
     port = _free_port()
     log = open(tmp_path / "serve.log", "w")  # noqa: SIM115  (closed below)
-    server = subprocess.Popen([sys.executable, "-m", "evalkit.backends.vllm_serve", str(tiny_model), "--host", "127.0.0.1", "--port", str(port),
+    server = subprocess.Popen([sys.executable, "-m", "evalkit.generate.vllm_serve", str(tiny_model), "--host", "127.0.0.1", "--port", str(port),
                                "--max-model-len", "1024", "--enforce-eager"], env=ENV, cwd=REPO, stdout=log, stderr=log)
     try:
         deadline = time.time() + 600

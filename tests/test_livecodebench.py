@@ -13,8 +13,8 @@ from evalkit import data
 from evalkit.data.livecodebench import LiveCodeBench
 from evalkit.data.safe_pickle import UnsafePickle, decode_lcb_private
 from evalkit.errors import DataError, EvalkitError
-from evalkit.harness import scoring_progress
-from evalkit.harness.code_task import (
+from evalkit.lmeval import scoring_progress
+from evalkit.lmeval.code_task import (
     doc_to_text_lcb,
     doc_to_text_sky_t1,
     extract_code,

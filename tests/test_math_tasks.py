@@ -11,8 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from evalkit.harness import scoring_progress
-from evalkit.harness.math_task import doc_to_text_boxed_after, doc_to_text_boxed_first, grade_responses, process_results
+from evalkit.lmeval import scoring_progress
+from evalkit.lmeval.math_task import (
+    doc_to_text_boxed_after,
+    doc_to_text_boxed_first,
+    grade_responses,
+    process_results,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 MATH_TASKS = ["evalkit_aime24", "evalkit_aime25", "evalkit_amc23", "evalkit_math500", "evalkit_olympiadbench"]

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from evalkit import presets
+from evalkit.generate import presets
 
 EPILOG = """Examples:
 
@@ -65,7 +65,7 @@ def eval_command(
 
     if not model or not tasks:
         raise EvalkitError("evalkit eval needs --model and --tasks (or --list-presets).")
-    from evalkit.backends import BACKENDS, BackendSpec
+    from evalkit.generate import BACKENDS, BackendSpec
     from evalkit.run.evaluate import EvalConfig, run_eval
 
     if backend not in BACKENDS:

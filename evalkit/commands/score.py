@@ -35,12 +35,12 @@ def score_command(
     from lm_eval.tasks import TaskManager
 
     from evalkit.errors import EvalkitError
-    from evalkit.harness import scoring_progress
-    from evalkit.harness.output_tokens import TOKENIZER_ENV
+    from evalkit.lmeval import scoring_progress
+    from evalkit.lmeval.output_tokens import TOKENIZER_ENV
+    from evalkit.lmeval.task_manager import include_paths
     from evalkit.run import rescore as rs
     from evalkit.run.outputs import atomic_write, timestamp
     from evalkit.run.progress import StageProgress
-    from evalkit.run.tasks import include_paths
 
     if workers:
         os.environ["EVALKIT_GRADE_WORKERS"] = str(workers)

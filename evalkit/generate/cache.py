@@ -3,7 +3,7 @@
 One JSON object per line in `generations.jsonl`; each batch is flushed and fsync'd before the next
 starts. A line cut short by a kill is dropped (and truncated away) on the next open. The key covers
 everything that determines an output (model, its contents when local, revision, dtype, seed, backend
-settings — see run/identity.py —, task, the exact prompt, the sampling settings, the dataset
+settings — see generate/identity.py —, task, the exact prompt, the sampling settings, the dataset
 fingerprint, and which repeat of the same request it is), so a changed setting can never pick up a
 stale generation.
 """

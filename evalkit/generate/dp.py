@@ -15,8 +15,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from multiprocessing.connection import wait
 
-from evalkit.backends.spec import BackendSpec
 from evalkit.errors import EvalkitError
+from evalkit.generate.spec import BackendSpec
 
 Request = tuple[str, dict]
 
@@ -44,7 +44,7 @@ def gpu_sets(dp: int, tp: int, gpus: Sequence[str]) -> list[str | None]:
 
 
 def _worker(spec: BackendSpec, conn) -> None:
-    from evalkit.backends.local import build_lm, generate, shutdown
+    from evalkit.generate.local import build_lm, generate, shutdown
 
     try:
         lm = build_lm(spec)

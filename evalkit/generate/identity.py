@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from evalkit.backends.spec import BackendSpec
+from evalkit.generate.spec import BackendSpec
 
 EDGE = 1 << 20  # bytes hashed at each end of a large file
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from lm_eval.api.model import LM
 
 from evalkit.errors import EvalkitError
-from evalkit.run.cache import GenerationStore, request_key
+from evalkit.generate.cache import GenerationStore, request_key
 
 
 class ResumableLM(LM):
@@ -47,7 +47,7 @@ class ResumableLM(LM):
 
     @property
     def tokenizer(self):
-        """The front-end tokenizer, so filters that count output tokens (harness.output_tokens) find it."""
+        """The front-end tokenizer, so filters that count output tokens (lmeval.output_tokens) find it."""
         return getattr(self.front, "tokenizer", None)
 
     @property

@@ -16,7 +16,7 @@ from typing import Any
 from evalkit import metrics
 from evalkit.data.livecodebench import DIFFICULTIES, PLATFORMS, CodeProblem, LiveCodeBench
 from evalkit.errors import EvalkitError
-from evalkit.harness import scoring_progress
+from evalkit.lmeval import scoring_progress
 
 # lcb_runner/prompts/code_generation.py (official LiveCodeBench), generic chat prompt.
 LCB_SYSTEM = ("You are an expert Python programmer. You will be given a question (problem specification) and "

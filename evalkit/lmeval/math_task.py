@@ -13,8 +13,8 @@ import os
 from typing import Any
 
 from evalkit import data, grading, metrics
-from evalkit.harness import scoring_progress
-from evalkit.harness.output_tokens import count_tokens
+from evalkit.lmeval import scoring_progress
+from evalkit.lmeval.output_tokens import count_tokens
 
 # Sky-T1 evaluation prompts (SkyThought): MATH500 / AMC23 / OlympiadBench put the instruction first,
 # AIME puts it after the problem.

@@ -12,10 +12,11 @@ from pathlib import Path
 from lm_eval.tasks import TaskManager
 
 from evalkit.errors import EvalkitError
-from evalkit.presets import TaskSettings
+from evalkit.generate.presets import TaskSettings
+from evalkit.paths import REPO_ROOT
 from evalkit.runs import sha256_file
 
-TASKS_DIR = Path(__file__).resolve().parents[2] / "tasks"
+TASKS_DIR = REPO_ROOT / "tasks"
 
 
 def include_paths(extra: list[Path] | None = None) -> list[str]:

@@ -11,17 +11,16 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from evalkit import presets
-from evalkit.backends import BackendSpec, open_generator
 from evalkit.errors import EvalkitError
-from evalkit.harness import scoring_progress
+from evalkit.generate import BackendSpec, open_generator, presets
+from evalkit.generate.cache import GenerationStore
+from evalkit.generate.front import TokenizerFront, chat_template_hash
+from evalkit.generate.identity import generation_identity
+from evalkit.generate.resumable_lm import ResumableLM
+from evalkit.lmeval import scoring_progress
+from evalkit.lmeval.task_manager import open_task_manager
 from evalkit.run import manifest as mf
-from evalkit.run.cache import GenerationStore
-from evalkit.run.front import TokenizerFront, chat_template_hash
-from evalkit.run.identity import generation_identity
 from evalkit.run.outputs import write_results
-from evalkit.run.resumable_lm import ResumableLM
-from evalkit.run.tasks import open_task_manager
 
 DEFAULT_CHUNK = {"vllm": 512, "hf": 32, "openai": 256}
 
@@ -99,7 +98,7 @@ def run_eval(cfg: EvalConfig) -> dict:
 
     def opener():
         if lm_for_local is not None:
-            from evalkit.backends.local import LocalGenerator
+            from evalkit.generate.local import LocalGenerator
 
             return LocalGenerator(spec, lm=lm_for_local)
         try:
@@ -158,9 +157,9 @@ def _front(spec: BackendSpec):
     """
     try:
         if spec.backend == "openai":
-            from evalkit.backends.local import build_lm
+            from evalkit.generate.openai_api import build_openai_lm
 
-            lm = build_lm(spec)
+            lm = build_openai_lm(spec)
             return lm, lm
         return TokenizerFront(spec.model, spec.revision, spec.tokenizer), None
     except (OSError, ValueError) as err:

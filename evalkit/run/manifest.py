@@ -33,7 +33,7 @@ def _version(dist: str) -> str | None:
 
 def versions() -> dict:
     from evalkit import __version__
-    from evalkit.backends.vllm_compat import vllm_version
+    from evalkit.generate.vllm_compat import vllm_version
 
     return {"evalkit": __version__, "lm_eval": _version("lm_eval"), "vllm": vllm_version() if _importable("vllm") else None,
             "torch": _version("torch"), "transformers": _version("transformers"), "python": platform.python_version()}

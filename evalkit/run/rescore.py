@@ -147,7 +147,7 @@ def run_data_dir(run_dir: Path) -> str | None:
 def run_tokenizer(run_dir: Path) -> str | None:
     """The tokenizer of the model a run evaluated (manifest.json, else lm-eval's results config), when
     it loads here; `evalkit score` hands it to the token-counting filters, which have no model to ask."""
-    from evalkit.harness.output_tokens import _load
+    from evalkit.lmeval.output_tokens import _load
 
     name = None
     manifest = run_dir / "manifest.json"
