@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evalkit.data.jsonl import read_jsonl
 from evalkit.errors import EvalkitError
+from evalkit.io import read_jsonl
 
 PREFERRED_FILTER = "score"  # the filter our math tasks grade under
 PREFERRED_METRIC = "avg@n"

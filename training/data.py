@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalkit.data.jsonl import read_jsonl
 from evalkit.errors import DataError, EvalkitError
 from evalkit.generate import presets
+from evalkit.io import read_jsonl
 from training.config import DataConfig
 
 IGNORE = -100

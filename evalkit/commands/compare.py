@@ -12,7 +12,7 @@ from evalkit import stats
 from evalkit.compare import compare as build_report
 from evalkit.compare import render
 from evalkit.errors import EvalkitError
-from evalkit.run.outputs import atomic_write
+from evalkit.io import atomic_write
 from evalkit.runs import load_run
 
 FORMATS = ("table", "markdown", "json")

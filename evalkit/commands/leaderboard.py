@@ -9,6 +9,7 @@ from rich.console import Console
 
 from evalkit import stats
 from evalkit.errors import EvalkitError
+from evalkit.io import atomic_write
 from evalkit.leaderboard import records as rec
 from evalkit.leaderboard import render as rnd
 from evalkit.runs import load_run
@@ -51,7 +52,8 @@ def add(
     for record in rec.build_records(run, preset=preset, suite=suite, note=note, iters=iters):
         path = rec.record_path(board, record)
         existed = path.exists()
-        rec.write_atomic(path, rec.dump(record))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, rec.dump(record))
         scores = ", ".join(f"{k} {100 * t['score']:.1f}" for k, t in record["tasks"].items())
         console.print(f"{'updated' if existed else 'wrote'} {path} ({scores})", highlight=False)
     if do_render:
@@ -64,7 +66,7 @@ def render(board: Path = typer.Option(DEFAULT_BOARD, "--dir", help=BOARD_HELP)) 
     text, problems = _render_text(board)
     if problems:
         raise EvalkitError(f"{board}: {len(problems)} invalid file(s), fix them first: " + "; ".join(problems))
-    rec.write_atomic(board / rnd.README, text)
+    atomic_write(board / rnd.README, text)
     Console().print(f"rendered {board / rnd.README}", highlight=False)
 
 

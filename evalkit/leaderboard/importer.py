@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from evalkit import metrics
-from evalkit.data.jsonl import read_jsonl
 from evalkit.errors import DataError, EvalkitError
+from evalkit.io import read_jsonl
 from evalkit.lmeval_files import sample_row, write_run
 from evalkit.runs import sha256_file
 

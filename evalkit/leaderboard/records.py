@@ -7,9 +7,7 @@ Layout: `<board>/records/<suite>/<model>__<preset>.json`, `<board>/references.ya
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,8 @@ import jsonschema
 
 from evalkit import __version__, stats
 from evalkit.errors import EvalkitError
-from evalkit.runs import Run, TaskResult, sha256_file
+from evalkit.io import sha256_file
+from evalkit.runs import Run, TaskResult
 
 SCHEMA_FILE = Path(__file__).with_name("record.schema.json")
 TASK_PREFIX = "evalkit_"
@@ -117,14 +116,6 @@ def build_records(run: Run, preset: str | None = None, suite: str | None = None,
 
 def dump(record: dict[str, Any]) -> str:
     return json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
 
 
 def load_records(board: Path) -> tuple[list[tuple[Path, dict[str, Any]]], list[str]]:

@@ -13,8 +13,8 @@ from lm_eval.tasks import TaskManager
 
 from evalkit.errors import EvalkitError
 from evalkit.generate.presets import TaskSettings
+from evalkit.io import sha256_file
 from evalkit.paths import REPO_ROOT
-from evalkit.runs import sha256_file
 
 TASKS_DIR = REPO_ROOT / "tasks"
 
