@@ -19,8 +19,6 @@ from evalkit.errors import EvalkitError
 from evalkit.lmeval import scoring_progress
 
 # lcb_runner/prompts/code_generation.py (official LiveCodeBench), generic chat prompt.
-LCB_SYSTEM = ("You are an expert Python programmer. You will be given a question (problem specification) and "
-              "will generate a correct Python program that matches the specification and passes all tests.")
 LCB_WITH_STARTER = ("You will use the following starter code to write the solution to the problem and enclose "
                     "your code within delimiters.")
 LCB_WITHOUT_STARTER = ("Read the inputs from stdin solve the problem and write the answer to stdout (do not "

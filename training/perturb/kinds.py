@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from evalkit.errors import EvalkitError
+from evalkit.grading.extract import last_boxed
 from training.perturb.segment import Trace
 
 KINDS = ("wrong-answer", "digits", "keywords", "shuffle", "delete", "insert")
@@ -108,11 +109,15 @@ def remove_keywords(text: str, ratio: float, rng: random.Random, pattern: re.Pat
     return "".join(out), removed
 
 
+# A box opens as the grader's do (evalkit.grading.extract): \boxed{, \boxed { or \fbox{.
+_BOX_OPEN = re.compile(r"\\(?:boxed|fbox)\s*\{")
+
+
 def boxed_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the content of every balanced `\\boxed{...}` in `text`."""
+    """(start, end) of the content of every balanced `\\boxed{...}` / `\\fbox{...}` in `text`."""
     spans, i = [], 0
-    while (i := text.find("\\boxed{", i)) >= 0:
-        start = i + len("\\boxed{")
+    while m := _BOX_OPEN.search(text, i):
+        start = m.end()
         depth, j = 1, start
         while j < len(text) and depth:
             depth += {"{": 1, "}": -1}.get(text[j], 0)
@@ -122,11 +127,6 @@ def boxed_spans(text: str) -> list[tuple[int, int]]:
         spans.append((start, j - 1))
         i = j
     return spans
-
-
-def last_boxed(text: str) -> str | None:
-    spans = boxed_spans(text)
-    return text[spans[-1][0] : spans[-1][1]] if spans else None
 
 
 def replace_boxed(text: str, answer: str) -> tuple[str, int]:
