@@ -78,3 +78,11 @@ def build_tiny_qwen2(out_dir: str | Path, tokenizer_dir: str | Path | None = Non
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
+
+
+def build_tiny_eval_model(out_dir: str | Path, tokenizer_dir: str | Path) -> Path:
+    """The evaluation tests' and benchmarks' model: a random Qwen2 with the real Qwen tokenizer.
+
+    A large init range makes greedy outputs differ between prompts, so comparisons of runs mean something.
+    """
+    return build_tiny_qwen2(out_dir, tokenizer_dir, max_position_embeddings=4096, initializer_range=0.5)

