@@ -1,7 +1,7 @@
 """`evalkit eval` through vLLM for real (CPU build): offline engine with DP=1 and DP=2, and
 `vllm serve` on loopback driven through `--backend openai`.
 
-Skipped when vLLM is not importable (CI may run without it; see README "Evaluating on GPUs").
+Skipped when vLLM is not importable (CI may run without it; see docs/running-at-scale.md).
 Slow on CPU: each engine start takes one to three minutes on two shared cores.
 """
 
