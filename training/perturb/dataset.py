@@ -21,7 +21,7 @@ from typing import Any
 
 from evalkit.errors import DataError, EvalkitError
 from evalkit.io import atomic_writer, read_jsonl
-from training.perturb.kinds import DEFAULT_KEYWORDS, count_tokens, perturb_traces
+from training.perturb.kinds import DEFAULT_KEYWORDS, count_edit_tokens, perturb_traces
 from training.perturb.segment import segment
 
 REASONING_FIELDS = ("code[0]", "reasoning", "response", "output", "completion", "generation", "messages",
@@ -155,7 +155,7 @@ def perturb_file(
         summary.steps += len(trace.steps)
         summary.steps_touched += outcome.steps_touched
         summary.solutions_touched += outcome.solution_touched
-        summary.tokens += count_tokens(trace.join())
+        summary.tokens += count_edit_tokens(trace.join())
         summary.tokens_changed += outcome.tokens_changed
         summary.answers_missing += not outcome.answer_found
     _write_jsonl(dst, rows, {"kind": kind, "ratio": ratio, "seed": seed}, outcomes)
