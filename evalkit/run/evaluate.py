@@ -13,9 +13,8 @@ from pathlib import Path
 
 from evalkit.errors import EvalkitError, first_line
 from evalkit.generate import BackendSpec, open_generator, presets
-from evalkit.generate.cache import GenerationStore
+from evalkit.generate.cache import GenerationStore, generation_identity
 from evalkit.generate.front import chat_template_hash, open_front
-from evalkit.generate.identity import generation_identity
 from evalkit.generate.resumable_lm import ResumableLM
 from evalkit.lmeval import scoring_progress
 from evalkit.lmeval.task_manager import open_task_manager
@@ -73,6 +72,9 @@ def run_eval(cfg: EvalConfig) -> dict:
 
     run_dir = cfg.output  # created only once the settings and the tokenizer are known to be good
     run_dir.mkdir(parents=True, exist_ok=True)
+    identity = generation_identity(spec)  # the resume cache's key for this model and backend
+    chat_sha256 = chat_template_hash(front) if apply_chat else None
+    store = GenerationStore(run_dir / "generations.jsonl")
     manifest = mf.read(run_dir)
     invocation = {"started": mf.now(), "status": "running", "command": mf.command_line(),
                   "preset": preset, "overrides": overrides,
@@ -81,18 +83,15 @@ def run_eval(cfg: EvalConfig) -> dict:
                   "data_dir": os.environ.get("EVALKIT_DATA_DIR")}  # None: the Hub; `evalkit score` reads it back
     manifest.setdefault("invocations", []).append(invocation)
 
-    identity = generation_identity(spec)
     manifest.update({
         "versions": mf.versions(), "git_commit": mf.git_commit(),
         "model": mf.model_identity(spec.model, spec.revision) | ({"sha256": identity["model_sha256"]}
                                                                  if "model_sha256" in identity else {}),
         "dtype": spec.dtype, "backend": spec.backend, "tp": spec.tp, "dp": spec.dp, "gpus": mf.gpu_names(),
-        "chat_template_sha256": chat_template_hash(front) if apply_chat else None, "preset": preset,
+        "chat_template_sha256": chat_sha256, "preset": preset,
         "system_prompt": system_prompt, "seed": spec.seed, "tasks": names, "limit": cfg.limit,
     })
     mf.write(run_dir, manifest)
-
-    store = GenerationStore(run_dir / "generations.jsonl")
 
     def opener():
         if lm_for_local is not None:
