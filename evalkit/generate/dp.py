@@ -43,7 +43,11 @@ def gpu_sets(dp: int, tp: int, gpus: Sequence[str]) -> list[str | None]:
     return [",".join(gpus[i * tp : (i + 1) * tp]) for i in range(dp)]
 
 
-def _worker(spec: BackendSpec, conn) -> None:
+def _worker(spec: BackendSpec, devices: str | None, conn) -> None:
+    """A replica's process: its GPUs are set here, before anything in it touches CUDA (the parent's
+    environment is never changed)."""
+    if devices is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = devices
     from evalkit.generate.local import build_lm, generate, shutdown
 
     try:
@@ -80,20 +84,10 @@ class DataParallelGenerator:
         one = replace(spec, dp=1)
         for devices in gpu_sets(spec.dp, spec.tp, visible_gpus()):
             parent, child = ctx.Pipe()
-            saved = os.environ.get("CUDA_VISIBLE_DEVICES")
-            if devices is not None:
-                os.environ["CUDA_VISIBLE_DEVICES"] = devices
-            try:
-                # not daemonic: a vLLM replica starts processes of its own. A worker whose parent dies
-                # sees EOF on its pipe and exits.
-                proc = ctx.Process(target=_worker, args=(one, child), daemon=False)
-                proc.start()
-            finally:
-                if devices is not None:
-                    if saved is None:
-                        os.environ.pop("CUDA_VISIBLE_DEVICES", None)
-                    else:
-                        os.environ["CUDA_VISIBLE_DEVICES"] = saved
+            # not daemonic: a vLLM replica starts processes of its own. A worker whose parent dies
+            # sees EOF on its pipe and exits.
+            proc = ctx.Process(target=_worker, args=(one, devices, child), daemon=False)
+            proc.start()
             child.close()
             self.procs.append(proc)
             self.conns.append(parent)
