@@ -80,8 +80,10 @@ def build_tiny_qwen2(out_dir: str | Path, tokenizer_dir: str | Path | None = Non
     return out
 
 
-def build_tiny_eval_model(out_dir: str | Path, tokenizer_dir: str | Path) -> Path:
-    """The evaluation tests' and benchmarks' model: a random Qwen2 with the real Qwen tokenizer.
+def build_tiny_eval_model(out_dir: str | Path, tokenizer_dir: str | Path | None = None) -> Path:
+    """The evaluation tests' and benchmarks' model: a random Qwen2 with the real Qwen tokenizer from
+    `tokenizer_dir` (real prompts, real token counts) or, without one, the small trained tokenizer
+    (a 1k vocabulary, so sampling over it costs almost nothing).
 
     A large init range makes greedy outputs differ between prompts, so comparisons of runs mean something.
     """
