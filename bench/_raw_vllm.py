@@ -10,7 +10,7 @@ from pathlib import Path
 
 if __name__ == "__main__":
     t_start = time.perf_counter()
-    from evalkit.backends import vllm_compat
+    from evalkit.generate import vllm_compat
 
     vllm_compat.install()
     from vllm import LLM, SamplingParams

@@ -35,9 +35,9 @@ def main() -> None:
     model = args.model
     if model is None:
         sys.path.insert(0, str(REPO))
-        from tests.eval_support import build_tiny_model
+        from evalkit.tiny_model import build_tiny_eval_model
 
-        model = build_tiny_model(tmp / "model", TOKENIZER)
+        model = build_tiny_eval_model(tmp / "model", TOKENIZER)
 
     run = tmp / "run"
     t0 = time.perf_counter()

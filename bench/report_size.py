@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from evalkit.rundir import sample_row, write_lmeval_run
 from evalkit.report import page, payload, source
 from evalkit.report.browser import Browser, find_chromium
+from evalkit.rundir import sample_row, write_lmeval_run
 
 PUBLIC = "grader/generations_public_qwen2.5-7b-instruct_math500.jsonl"
 

@@ -32,9 +32,9 @@ def main() -> None:
     env = os.environ | {"PYTHONPATH": str(REPO), "VLLM_CPU_KVCACHE_SPACE": os.environ.get("VLLM_CPU_KVCACHE_SPACE", "1")}
     tmp = Path(tempfile.mkdtemp(prefix="evalkit-resume-"))
     sys.path.insert(0, str(REPO))
-    from tests.eval_support import build_tiny_model
+    from evalkit.tiny_model import build_tiny_eval_model
 
-    model = build_tiny_model(tmp / "model", TOKENIZER)
+    model = build_tiny_eval_model(tmp / "model", TOKENIZER)
     chunk = max(1, args.problems // 8)
 
     def cmd(out: Path) -> list[str]:

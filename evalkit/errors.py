@@ -7,3 +7,9 @@ class EvalkitError(Exception):
 
 class DataError(EvalkitError):
     """A benchmark or input file is malformed; the message names the file and line."""
+
+
+def first_line(err: BaseException) -> str:
+    """The first sentence of a library's exception message, for embedding in our one-sentence errors."""
+    text = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    return text.split(". ")[0].rstrip(".: ")

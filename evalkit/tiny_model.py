@@ -78,3 +78,13 @@ def build_tiny_qwen2(out_dir: str | Path, tokenizer_dir: str | Path | None = Non
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
+
+
+def build_tiny_eval_model(out_dir: str | Path, tokenizer_dir: str | Path | None = None) -> Path:
+    """The evaluation tests' and benchmarks' model: a random Qwen2 with the real Qwen tokenizer from
+    `tokenizer_dir` (real prompts, real token counts) or, without one, the small trained tokenizer
+    (a 1k vocabulary, so sampling over it costs almost nothing).
+
+    A large init range makes greedy outputs differ between prompts, so comparisons of runs mean something.
+    """
+    return build_tiny_qwen2(out_dir, tokenizer_dir, max_position_embeddings=4096, initializer_range=0.5)

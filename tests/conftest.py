@@ -1,20 +1,77 @@
-"""Test-wide set-up: offline Hugging Face, and the shared benchmark data beside the checkout."""
+"""Test-wide set-up: offline Hugging Face, the shared benchmark data beside the checkout, and `cli`,
+the one way tests run the `evalkit` command."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("EVALKIT_SHARED_DIR", REPO.parent / "shared"))
+from tests.support import REPO, SHARED
 
 os.environ.setdefault("EVALKIT_DATA_DIR", str(SHARED / "data"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+WIDTH = "200"  # wide enough that rich tables never wrap a name the tests look for
+
+
+@dataclass
+class CliResult:
+    """What a run of `evalkit` left: the same fields as subprocess.CompletedProcess."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class Cli:
+    """`cli("data", "list")` runs `evalkit data list` in this process through typer's CliRunner, the way
+    `evalkit.cli.main` does: a user error (EvalkitError) is one "error: ..." line on stderr and exit code 2,
+    and any other exception propagates, because a traceback is a bug the test must show.
+
+    `cli.process(...)` runs a real `python -m evalkit` for what needs one: signals, a fresh interpreter,
+    the entry point itself.
+    """
+
+    def __call__(self, *args: str | Path, env: dict[str, str] | None = None, input: str | None = None) -> CliResult:
+        from typer.testing import CliRunner
+
+        from evalkit.cli import app
+        from evalkit.errors import EvalkitError
+
+        saved = dict(os.environ)  # a command that sets os.environ must not leak it into later tests
+        try:
+            result = CliRunner().invoke(app, [str(a) for a in args], input=input,
+                                        env={"COLUMNS": WIDTH, **(env or {})}, terminal_width=int(WIDTH),
+                                        catch_exceptions=True)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        stderr = result.stderr
+        if isinstance(result.exception, EvalkitError):
+            return CliResult(2, result.stdout, stderr + f"error: {result.exception}\n")
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return CliResult(result.exit_code, result.stdout, stderr)
+
+    def process(self, *args: str | Path, env: dict[str, str] | None = None, timeout: float = 300,
+                cwd: Path = REPO) -> CliResult:
+        full_env = os.environ | {"PYTHONPATH": str(REPO), "COLUMNS": WIDTH} | (env or {})
+        proc = subprocess.run([sys.executable, "-m", "evalkit", *map(str, args)], cwd=cwd, env=full_env,
+                              capture_output=True, text=True, timeout=timeout, check=False)
+        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture(scope="session")
+def cli() -> Cli:
+    return Cli()
 
 
 @pytest.fixture(scope="session")

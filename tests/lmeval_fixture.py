@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from evalkit.metrics import problem_metrics
 from evalkit.rundir import sample_row
 from evalkit.rundir import write_lmeval_run as tracker_write
-from evalkit.metrics import problem_metrics
 
 PROMPT = "Return your final response within \\boxed{{}}. {problem}"
 
@@ -65,7 +65,7 @@ def evalkit_manifest(out: Path, model: str, revision: str | None = None, preset:
     """Write `out/manifest.json` with the keys `evalkit eval` writes, built by evalkit's own manifest code:
     the model identity dict, the whole resolved preset, dataset facts with an absolute local path,
     the invocation history and the latest results (the last three differ between identical runs)."""
-    from evalkit import presets
+    from evalkit.generate import presets
     from evalkit.rundir import manifest as mf
 
     manifest = {

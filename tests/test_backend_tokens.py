@@ -10,9 +10,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from evalkit.backends import BackendSpec
-from evalkit.backends.local import build_lm, generate
-from evalkit.backends.token_counts import listening
+from evalkit.generate import BackendSpec
+from evalkit.generate.local import build_lm, generate
+from evalkit.generate.token_counts import listening
 
 
 @pytest.fixture(scope="module")

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from evalkit import presets
-from evalkit.cli import app
 from evalkit.errors import EvalkitError
-from evalkit.run.cache import GenerationStore, request_key
-
-REPO = Path(__file__).resolve().parents[1]
+from evalkit.generate import presets
+from evalkit.generate.cache import GenerationStore, request_key
 
 
 @pytest.mark.parametrize(
@@ -43,10 +36,34 @@ def test_greedy_never_sends_a_temperature_with_do_sample_false():
     assert sampled["do_sample"] is True and sampled["temperature"] == 0.6
 
 
-def test_sky_t1_preset_carries_the_system_prompt():
+# sha256 of SkyThought's Sky-T1 system prompt as its YAML parses (model_configs.yaml): '\n\n' are two real
+# newlines, and it says "necessary step needed". A changed byte anywhere changes what the model is asked.
+SKY_T1_SYSTEM_PROMPT_SHA256 = "c5ae4aa0b0d6fcadd6fa8977f5e55b1f2dccb7582bd05b80385e2f22650a9f8d"
+
+
+def test_sky_t1_system_prompt_is_skythoughts_byte_for_byte():
     p = presets.load("sky-t1")
     assert p["apply_chat_template"] is True
-    assert "<|begin_of_thought|>" in p["system_prompt"] and "<|end_of_solution|>" in p["system_prompt"]
+    prompt = p["system_prompt"]
+    assert "separated with '\n\n'}" in prompt and "\\n" not in prompt
+    assert "necessary step needed" in prompt
+    assert hashlib.sha256(prompt.encode()).hexdigest() == SKY_T1_SYSTEM_PROMPT_SHA256
+
+
+def test_training_uses_the_evaluation_presets_sky_t1_prompt():
+    from training.data import SKYT1_SYSTEM_PROMPT
+
+    assert SKYT1_SYSTEM_PROMPT is not None and SKYT1_SYSTEM_PROMPT == presets.system_prompt("sky-t1")
+
+
+def test_applied_preset_resolves_each_task_once_and_keeps_flag_choices():
+    applied = presets.apply("sky-t1", {"n": 2, "temperature": None}, system_prompt="", chat_template=False)
+    assert applied.system_prompt is None and applied.apply_chat_template is False
+    assert applied.overrides == {"n": 2}
+    assert applied.settings("evalkit_aime24") is applied.settings("evalkit_aime24")
+    assert (applied.settings("evalkit_aime24").n, applied.settings("evalkit_aime24").temperature) == (2, 0.7)
+    kept = presets.apply("sky-t1", {})
+    assert kept.system_prompt == presets.system_prompt("sky-t1") and kept.apply_chat_template is True
 
 
 def test_bad_preset_and_settings_are_user_errors():
@@ -56,11 +73,11 @@ def test_bad_preset_and_settings_are_user_errors():
         presets.resolve(presets.load("greedy"), "t", {"n": 0})
 
 
-def test_list_presets_cli():
-    result = CliRunner().invoke(app, ["eval", "--list-presets"], terminal_width=200)
-    assert result.exit_code == 0
+def test_list_presets_cli(cli):
+    result = cli("eval", "--list-presets")
+    assert result.returncode == 0
     for name in ("sky-t1", "greedy", "sampling"):
-        assert name in result.output
+        assert name in result.stdout
 
 
 def test_key_changes_with_every_input():
@@ -95,11 +112,9 @@ def test_store_drops_a_half_written_line(tmp_path):
     ("extra", "flag"),
     [([], "--model"), (["--top-p", "0"], "--top-p")],
 )
-def test_bad_model_or_flag_is_one_sentence_and_creates_no_run_dir(tmp_path, extra, flag):
-    env = os.environ | {"PYTHONPATH": str(REPO)}
-    result = subprocess.run([sys.executable, "-m", "evalkit", "eval", "--model", "/nonexistent", "--tasks",
-                             "evalkit_amc23", "--quiet", *extra], check=False, cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=300)
+def test_bad_model_or_flag_is_one_sentence_and_creates_no_run_dir(cli, tmp_path, monkeypatch, extra, flag):
+    monkeypatch.chdir(tmp_path)
+    result = cli("eval", "--model", "/nonexistent", "--tasks", "evalkit_amc23", "--quiet", *extra)
     assert result.returncode == 2, result.stderr[-2000:]
     assert flag in result.stderr + result.stdout
     assert "Traceback" not in result.stderr + result.stdout

@@ -13,17 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from evalkit.backends import BackendSpec
+from evalkit.generate import BackendSpec
 from evalkit.run.evaluate import EvalConfig, run_eval
-from tests.eval_support import TASKS, build_tiny_model
+from evalkit.tiny_model import build_tiny_eval_model
+from tests.support import REPO, TASKS
 
-REPO = Path(__file__).resolve().parents[1]
 TOTAL = 12  # 6 fixture problems x n=2
 
 
 @pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory, qwen_tokenizer_dir):
-    return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model", qwen_tokenizer_dir)
+def tiny_model(tmp_path_factory):
+    # the small trained tokenizer: sampling over Qwen's 151k vocabulary would dominate these tests' time
+    return build_tiny_eval_model(tmp_path_factory.mktemp("tiny") / "model")
 
 
 def _config(model: Path, out: Path, **kw) -> EvalConfig:
@@ -33,8 +34,8 @@ def _config(model: Path, out: Path, **kw) -> EvalConfig:
     return EvalConfig(spec=spec, output=out, **(base | kw))
 
 
-def _cli(model: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "evalkit", "eval", "--model", str(model), "--tasks", "evalkit_selftest",
+def _cli_args(model: Path, out: Path) -> list[str]:
+    return ["eval", "--model", str(model), "--tasks", "evalkit_selftest",
             "--backend", "hf", "--preset", "greedy", "--n", "2", "--max-tokens", "12", "--chunk-size", "1",
             "--include-path", str(TASKS), "--output", str(out), "--quiet"]
 
@@ -65,11 +66,11 @@ def reference(tiny_model, tmp_path_factory):
     return out
 
 
-def test_resume_after_sigkill_generates_only_the_missing(tiny_model, reference, tmp_path):
+def test_resume_after_sigkill_generates_only_the_missing(cli, tiny_model, reference, tmp_path):
     out = tmp_path / "run"
     env = os.environ | {"PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(_cli(tiny_model, out), cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "evalkit", *_cli_args(tiny_model, out)], cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     store = out / "generations.jsonl"
     deadline = time.time() + 240
     while len(_lines(store)) < 3 and proc.poll() is None and time.time() < deadline:
@@ -80,7 +81,7 @@ def test_resume_after_sigkill_generates_only_the_missing(tiny_model, reference, 
     assert 3 <= done_before < TOTAL, f"the kill came too late to test resume ({done_before} done)"
     assert not list(out.glob("results_*.json"))
 
-    result = subprocess.run(_cli(tiny_model, out), cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    result = cli.process(*_cli_args(tiny_model, out))
     assert result.returncode == 0, result.stderr[-2000:]
     manifest = json.loads((out / "manifest.json").read_text())
     gen = manifest["invocations"][-1]["generation"]
@@ -135,10 +136,7 @@ def _amc23_results(run_dir: Path, rescored: bool = False) -> dict:
     return [f for f in files if bool(f.get("rescored")) == rescored][-1]["results"]["evalkit_amc23"]
 
 
-def test_weights_retrained_in_place_are_generated_afresh_and_tokens_counted(tmp_path, monkeypatch):
-    from typer.testing import CliRunner
-
-    from evalkit.cli import app
+def test_weights_retrained_in_place_are_generated_afresh_and_tokens_counted(cli, tmp_path, monkeypatch):
     from evalkit.tiny_model import build_tiny_qwen2
 
     model, out = build_tiny_qwen2(tmp_path / "model", seed=0), tmp_path / "run"
@@ -155,6 +153,6 @@ def test_weights_retrained_in_place_are_generated_afresh_and_tokens_counted(tmp_
     assert again["generation"]["generated"] == 2 and again["generation"]["reused"] == 0
 
     monkeypatch.delenv("EVALKIT_TOKENIZER", raising=False)  # score must find the tokenizer from the run
-    result = CliRunner().invoke(app, ["score", str(out), "--workers", "1", "--quiet"], terminal_width=200)
-    assert result.exit_code == 0, result.output
+    result = cli("score", out, "--workers", "1", "--quiet")
+    assert result.returncode == 0, result.stdout + result.stderr
     assert "mean_output_tokens,score" in _amc23_results(out, rescored=True)

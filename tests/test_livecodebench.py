@@ -13,8 +13,8 @@ from evalkit import data
 from evalkit.data.livecodebench import LiveCodeBench
 from evalkit.data.safe_pickle import UnsafePickle, decode_lcb_private
 from evalkit.errors import DataError, EvalkitError
-from evalkit.harness import scoring_progress
-from evalkit.harness.code_task import (
+from evalkit.lmeval import scoring_progress
+from evalkit.lmeval.code_task import (
     doc_to_text_lcb,
     doc_to_text_sky_t1,
     extract_code,
@@ -22,8 +22,8 @@ from evalkit.harness.code_task import (
     load_livecodebench,
     process_results,
 )
+from tests.support import FIXTURES, REPO
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 V2 = FIXTURES / "livecodebench_v2"
 PARTIAL = {"check_count": False}
 
@@ -172,9 +172,8 @@ def test_lm_eval_runs_the_tasks_with_sandboxed_judging(tmp_path):
         def loglikelihood_rolling(self, requests):
             raise NotImplementedError
 
-    repo = Path(__file__).resolve().parents[1]
     meta = {"data_dir": str(V2), "release": "release_v2", "check_count": False}
-    manager = TaskManager(include_path=str(repo / "tasks" / "livecodebench"), include_defaults=False, metadata=meta)
+    manager = TaskManager(include_path=str(REPO / "tasks" / "livecodebench"), include_defaults=False, metadata=meta)
     results = evaluator.simple_evaluate(
         model=Scripted(), tasks=["evalkit_livecodebench", "evalkit_livecodebench_hard", "evalkit_livecodebench_sky_t1"],
         task_manager=manager, gen_kwargs="max_gen_toks=16", log_samples=True,
@@ -190,18 +189,11 @@ def test_lm_eval_runs_the_tasks_with_sandboxed_judging(tmp_path):
     assert json.loads(sample["filtered_resps"][0][0])["verdict"] in ("AC", "WA")
 
 
-def test_data_cli_lists_and_shows_livecodebench(data_dir):
-    import os
-    import subprocess
-    import sys
-
-    repo = Path(__file__).resolve().parents[1]
-    env = dict(os.environ, PYTHONPATH=str(repo), EVALKIT_DATA_DIR=str(data_dir))
-    run = lambda *a: subprocess.run([sys.executable, "-m", "evalkit", "data", *a], check=False, cwd=repo,
-                                    env=env, capture_output=True, text=True, timeout=120)
-    listed = {row["name"]: row for row in json.loads(run("list", "--json").stdout)}
+def test_data_cli_lists_and_shows_livecodebench(cli, data_dir):
+    env = {"EVALKIT_DATA_DIR": str(data_dir)}
+    listed = {row["name"]: row for row in json.loads(cli("data", "list", "--json", env=env).stdout)}
     assert listed["livecodebench"]["problems"] == 400 and listed["livecodebench"]["hub"].startswith("livecodebench/")
-    shown = run("show", "livecodebench", "--limit", "1", "--json")
+    shown = cli("data", "show", "livecodebench", "--limit", "1", "--json", env=env)
     assert shown.returncode == 0, shown.stderr
     first = json.loads(shown.stdout)
     assert first["platform"] and first["public_tests"] and first["private_tests"] == []

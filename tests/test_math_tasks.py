@@ -1,20 +1,22 @@
-"""The math suite as lm-eval tasks: every sample graded, metrics over all repeats, and an offline end
-to end run of every task of `evalkit_math` under plain `lm_eval run`."""
+"""The math suite as lm-eval tasks: every sample graded, metrics over all repeats, and every task of
+`evalkit_math` run through lm-eval's own evaluator on scripted answers whose metrics are known."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
+from collections import Counter
 
 import pytest
 
-from evalkit.harness import scoring_progress
-from evalkit.harness.math_task import doc_to_text_boxed_after, doc_to_text_boxed_first, grade_responses, process_results
+from evalkit.lmeval import scoring_progress
+from evalkit.lmeval.math_task import (
+    doc_to_text_boxed_after,
+    doc_to_text_boxed_first,
+    grade_responses,
+    process_results,
+)
+from tests.support import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 MATH_TASKS = ["evalkit_aime24", "evalkit_aime25", "evalkit_amc23", "evalkit_math500", "evalkit_olympiadbench"]
 METRIC_KEYS = ["avg@n", "pass@1", "maj@n", "extraction_failure_rate", "mean_output_tokens"]
 
@@ -46,45 +48,73 @@ def test_every_repeat_is_graded_not_only_the_first():
     assert verdict["extracted"] is None and verdict["correct"] is False
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory, qwen_tokenizer_dir):
-    from evalkit.tiny_model import build_tiny_qwen2
-
-    return build_tiny_qwen2(tmp_path_factory.mktemp("model") / "tiny-qwen2", qwen_tokenizer_dir)
+CORRECT_OF_DOC = {0: 3, 1: 0}  # correct samples of doc 0 and doc 1 (at most n)
 
 
-def test_lm_eval_runs_every_math_task_offline(tiny_model, tmp_path, data_dir):
-    out = tmp_path / "out"
-    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", EVALKIT_DATA_DIR=str(data_dir),
-               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-    cmd = [
-        sys.executable, "-m", "lm_eval", "run", "--include_path", "tasks",
-        "--tasks", "evalkit_math", "evalkit_aime24_sky_t1",
-        "--model", "hf", "--model_args", f"pretrained={tiny_model},dtype=float32",
-        "--device", "cpu", "--apply_chat_template", "--log_samples", "--output_path", str(out),
-        "--limit", "2", "--gen_kwargs", "max_gen_toks=8",
-    ]
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    (results_file,) = out.glob("*/results_*.json")
-    results = json.loads(results_file.read_text())
+class ScriptedLM:
+    """A stand-in model that answers from the document it is asked about: doc 0 right in its first 3
+    repeats and wrong otherwise (a different wrong answer each time), doc 1 with no answer in repeat 0
+    and one same wrong answer after that."""
+
+    def generate_until(self, requests, disable_tqdm=False):
+        out, seen = [], Counter()
+        for req in requests:  # lm-eval asks n times for the same request: the count is the repeat
+            doc_id, repeat = req.doc_id, seen[(req.task_name, req.doc_id)]
+            seen[(req.task_name, req.doc_id)] += 1
+            if repeat < CORRECT_OF_DOC[doc_id]:
+                out.append(f"So the answer is \\boxed{{{req.doc['answers'][0]}}}.")
+            elif doc_id == 0:
+                out.append(f"So the answer is \\boxed{{{-1000 - repeat}}}.")
+            else:
+                out.append("I could not finish." if repeat == 0 else "Perhaps \\boxed{-1}, final.")
+        return out
+
+
+def _scripted_lm():
+    from lm_eval.api.model import LM
+
+    class Scripted(ScriptedLM, LM):
+        def loglikelihood(self, requests):
+            raise NotImplementedError
+
+        def loglikelihood_rolling(self, requests):
+            raise NotImplementedError
+
+    return Scripted()
+
+
+def test_lm_eval_runs_every_math_task_and_scores_all_repeats(data_dir):
+    """Every task of `evalkit_math` plus the 8-sample Sky-T1 AIME task through lm-eval itself (YAML,
+    custom dataset, repeats, the batch-grading filter, metrics, group aggregation), on scripted answers
+    whose metrics are known exactly."""
+    from lm_eval import evaluator
+    from lm_eval.tasks import TaskManager
+
+    manager = TaskManager(include_path=str(REPO / "tasks" / "math"), include_defaults=False,
+                          metadata={"data_dir": str(data_dir)})
+    results = evaluator.simple_evaluate(model=_scripted_lm(), tasks=["evalkit_math", "evalkit_aime24_sky_t1"],
+                                        task_manager=manager, limit=2, log_samples=True)
+    res = results["results"]
+    for task in MATH_TASKS:
+        m = res[task]
+        assert [m[f"{k},score"] for k in ("avg@n", "pass@1", "maj@n", "extraction_failure_rate")] == [0.5] * 4, task
+        # plain lm-eval's models report no token counts (evalkit's backends do): no guessed length
+        assert "mean_output_tokens,score" not in m, task
+    sky = res["evalkit_aime24_sky_t1"]
+    assert sky["avg@n,score"] == pytest.approx((3 / 8 + 0) / 2)
+    assert sky["pass@2,score"] == pytest.approx((1 - 10 / 28) / 2)  # 1 - C(5,2)/C(8,2) for doc 0
+    assert sky["pass@8,score"] == pytest.approx(0.5)
+    assert sky["maj@n,score"] == pytest.approx(0.5)  # 3 right answers beat 5 different wrong ones
+    assert sky["extraction_failure_rate,score"] == pytest.approx(1 / 16)
+    assert res["evalkit_math"]["avg@n,score"] == pytest.approx(0.5)
     for task in MATH_TASKS + ["evalkit_aime24_sky_t1"]:
-        for key in METRIC_KEYS:
-            if key == "mean_output_tokens":  # plain lm-eval's models report no token counts (evalkit's do)
-                assert f"{key},score" not in results["results"][task], task
-                continue
-            assert f"{key},score" in results["results"][task], (task, key)
-        (samples_file,) = out.glob(f"*/samples_{task}_2*.jsonl")  # "_2": the timestamp, not a longer task name
-        rows = [json.loads(line) for line in samples_file.read_text().splitlines()]
+        rows = results["samples"][task]
         assert len(rows) == 2
         n = 8 if task.endswith("sky_t1") else 1
         for row in rows:
             verdicts = [json.loads(v) for v in row["filtered_resps"][0]]
             assert len(verdicts) == len(row["resps"][0]) == n
             assert {"extracted", "correct", "reason", "tokens"} <= set(verdicts[0])
-    sky = results["results"]["evalkit_aime24_sky_t1"]
-    assert 0.0 <= sky["avg@n,score"] <= sky["pass@2,score"] <= sky["pass@8,score"] <= 1.0
-    assert "avg@n,score" in results["results"]["evalkit_math"]
 
 
 def test_grading_reports_every_verdict_and_the_correct_ones_to_a_listener():

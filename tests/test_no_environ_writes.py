@@ -9,7 +9,7 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-ENTRY_POINTS = {("evalkit/backends/dp.py", "_worker")}
+ENTRY_POINTS = {("evalkit/generate/dp.py", "_worker")}
 WRITES = {"update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__"}
 
 

@@ -247,3 +247,21 @@ def test_malformed_traces_are_errors_naming_the_row(text: str, message: str) -> 
     with pytest.raises(DataError, match=message) as err:
         segment(text, where="in.jsonl:7")
     assert "in.jsonl:7" in str(err.value)
+
+
+# The wrong-answer perturbation finds a trace's own answer the way the grader does: \fbox and \boxed alike.
+@pytest.mark.parametrize(
+    ("box", "answer"),
+    [("\\boxed{%s}", "7"), ("\\fbox{%s}", "7"), ("\\boxed {%s}", "7"), ("\\fbox{%s}", "\\frac{1}{2}")],
+)
+def test_wrong_answer_replaces_the_boxed_answer_however_it_is_boxed(box, answer):
+    from training.perturb.kinds import perturb_traces
+    from training.perturb.segment import segment
+
+    texts = [f"First step.\n\nSecond step.\n\nSo the answer is {box % answer}.", "Hence \\boxed{12}.",
+             "Hence \\boxed{30}."]
+    traces = [segment(t, "plain") for t in texts]
+    (outcome, *_) = perturb_traces(traces, [None, None, None], "wrong-answer", 1.0, seed=0)
+    out = outcome.trace.join()
+    assert outcome.answer_found and outcome.wrong_answer in ("12", "30")
+    assert box % answer not in out and box % outcome.wrong_answer in out

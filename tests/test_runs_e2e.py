@@ -4,38 +4,29 @@ results these commands read are the ones evalkit writes, not hand-made fixtures.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
-from tests.eval_support import build_tiny_model
-
-REPO = Path(__file__).resolve().parents[1]
+from evalkit.tiny_model import build_tiny_eval_model
 
 
-def evalkit(*args: str) -> subprocess.CompletedProcess:
-    env = os.environ | {"PYTHONPATH": str(REPO), "COLUMNS": "200"}
-    result = subprocess.run([sys.executable, "-m", "evalkit", *args], cwd=REPO, env=env, capture_output=True,
-                            text=True, check=False)
-    assert result.returncode == 0, f"evalkit {args[0]} failed:\n{result.stdout}\n{result.stderr}"
+def _ok(result):
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
     return result
 
 
-def test_eval_score_compare_leaderboard(tmp_path, qwen_tokenizer_dir):
-    model = build_tiny_model(tmp_path / "tiny-qwen", qwen_tokenizer_dir)
+def test_eval_score_compare_leaderboard(cli, tmp_path, qwen_tokenizer_dir):
+    model = build_tiny_eval_model(tmp_path / "tiny-qwen", qwen_tokenizer_dir)
     run = tmp_path / "run"
-    evalkit("eval", "--model", str(model), "--tasks", "evalkit_amc23", "--backend", "hf", "--preset", "greedy",
-            "--limit", "2", "--max-tokens", "8", "--output", str(run), "--quiet")
+    _ok(cli("eval", "--model", str(model), "--tasks", "evalkit_amc23", "--backend", "hf", "--preset", "greedy",
+            "--limit", "2", "--max-tokens", "8", "--output", str(run), "--quiet"))
 
     rescored = tmp_path / "rescored"
     shutil.copytree(run, rescored)
-    evalkit("score", str(rescored), "--quiet")
+    _ok(cli("score", str(rescored), "--quiet"))
     newest = max(rescored.glob("results_*.json"))
     assert json.loads(newest.read_text())["rescored"] is True  # compare reads the rescored results
 
-    report = json.loads(evalkit("compare", str(run), str(rescored), "--format", "json", "--iters", "200").stdout)
+    report = json.loads(_ok(cli("compare", str(run), str(rescored), "--format", "json", "--iters", "200")).stdout)
     assert [r["model"] for r in report["runs"]] == [str(model)] * 2
     assert [r["preset"] for r in report["runs"]] == ["greedy"] * 2
     assert report["settings_diff"] == [] and report["warnings"] == []
@@ -45,7 +36,7 @@ def test_eval_score_compare_leaderboard(tmp_path, qwen_tokenizer_dir):
 
     board = tmp_path / "leaderboards"
     board.mkdir()
-    evalkit("leaderboard", "add", str(rescored), "--dir", str(board), "--iters", "200", "--allow-partial")  # --limit 2
+    _ok(cli("leaderboard", "add", str(rescored), "--dir", str(board), "--iters", "200", "--allow-partial"))  # --limit 2
     (record_file,) = (board / "records").rglob("*.json")
     record = json.loads(record_file.read_text())
     assert record["model"]["id"] == str(model) and record["preset"] == "greedy"
@@ -54,5 +45,5 @@ def test_eval_score_compare_leaderboard(tmp_path, qwen_tokenizer_dir):
     assert set(record["tasks"]) == {"amc23"} and record["tasks"]["amc23"]["n_problems"] == 2
     assert record["tasks"]["amc23"]["benchmark_problems"] == 40 and record["grader"].startswith("evalkit.grading@")
 
-    shown = evalkit("show", str(rescored)).stdout  # the rescored run, per problem
+    shown = _ok(cli("show", str(rescored))).stdout  # the rescored run, per problem
     assert "evalkit_amc23: avg@n" in shown and "2 of 2 problems shown." in shown

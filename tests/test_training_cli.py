@@ -1,4 +1,4 @@
-"""`evalkit train` / `evalkit merge` from the command line, single process and under torchrun (FSDP2, DDP)."""
+"""`evalkit train` / `evalkit merge` from the command line, single process and under torchrun (FSDP2)."""
 
 from __future__ import annotations
 

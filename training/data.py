@@ -14,30 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalkit.data.jsonl import read_jsonl
 from evalkit.errors import DataError, EvalkitError
+from evalkit.generate import presets
+from evalkit.io import read_jsonl
 from training.config import DataConfig
 
 IGNORE = -100
 
-# SkyThought `skythought/evals/models/model_configs.yaml`, entry for NovaSky-AI/Sky-T1-32B-Preview.
-SKYT1_SYSTEM_PROMPT = (
-    "Your role as an assistant involves thoroughly exploring questions through a systematic long "
-    "thinking process before providing the final precise and accurate solutions. This requires "
-    "engaging in a comprehensive cycle of analysis, summarizing, exploration, reassessment, reflection, "
-    "backtracing, and iteration to develop well-considered thinking process. Please structure your "
-    "response into two main sections: Thought and Solution. In the Thought section, detail your "
-    "reasoning process using the specified format: <|begin_of_thought|> {thought with steps separated "
-    "with '\\n\\n'} <|end_of_thought|> Each step should include detailed considerations such as "
-    "analisying questions, summarizing relevant findings, brainstorming new ideas, verifying the "
-    "accuracy of the current steps, refining any errors, and revisiting previous steps. In the Solution "
-    "section, based on various attempts, explorations, and reflections from the Thought section, "
-    "systematically present the final solution that you deem correct. The solution should remain a "
-    "logical, accurate, concise expression style and detail necessary step needed to reach the "
-    "conclusion, formatted as follows: <|begin_of_solution|> {final formatted, precise, and clear "
-    "solution} <|end_of_solution|> Now, try to solve the following question through the above "
-    "guidelines:"
-)
+# The one copy of SkyThought's Sky-T1 system prompt is the evaluation preset's (evalkit/generate/presets/sky-t1.yaml).
+SKYT1_SYSTEM_PROMPT = presets.system_prompt("sky-t1")
 SKYT1_TEMPLATE = (
     "<|begin_of_thought|>\n\n{reasoning}\n\n<|end_of_thought|>\n\n"
     "<|begin_of_solution|>\n\n{answer}\n\n<|end_of_solution|>"

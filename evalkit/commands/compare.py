@@ -12,7 +12,8 @@ from evalkit import stats
 from evalkit.compare import compare as build_report
 from evalkit.compare import render
 from evalkit.errors import EvalkitError
-from evalkit.rundir import atomic_write, load_run
+from evalkit.io import atomic_write
+from evalkit.rundir import load_run
 
 FORMATS = ("table", "markdown", "json")
 

@@ -25,7 +25,7 @@ def demo(
     from lm_eval.loggers import EvaluationTracker
     from lm_eval.tasks import TaskManager
 
-    from evalkit.harness.results_table import results_table
+    from evalkit.lmeval.results_table import results_table
     from evalkit.paths import tasks_dir
     from evalkit.tiny_model import build_tiny_qwen2
 

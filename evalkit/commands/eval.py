@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from evalkit import presets
+from evalkit.generate import presets
 
 EPILOG = """Examples:
 
@@ -35,7 +35,7 @@ def eval_command(
     top_p: float = typer.Option(None, "--top-p", help="Nucleus sampling p for every task (overrides the preset)."),
     max_tokens: int = typer.Option(None, "--max-tokens", min=1, help="Maximum new tokens per generation (overrides the preset)."),
     limit: float = typer.Option(None, "--limit", help="Only the first L problems per task (L < 1: a fraction). For smoke tests."),
-    output: Path = typer.Option(None, "--output", help="Run directory (created; rerun with the same one to resume). Default: runs/<model>-<preset>."),
+    output: Path = typer.Option(None, "--output", "-o", help="Run directory (created; rerun with the same one to resume). Default: runs/<model>-<preset>."),
     data_dir: Path = typer.Option(None, "--data-dir", help="Local benchmark directory (layout of shared/data). Default: $EVALKIT_DATA_DIR, else the Hub."),
     revision: str = typer.Option(None, "--revision", help="Model revision (branch, tag or commit)."),
     dtype: str = typer.Option("auto", "--dtype", help="Model dtype: auto, bfloat16, float16 or float32."),
@@ -71,9 +71,9 @@ def eval_command(
 
     if not model or not tasks:
         raise EvalkitError("evalkit eval needs --model and --tasks (or --list-presets).")
-    from evalkit.backends import BACKENDS, BackendSpec
+    from evalkit.generate import BACKENDS, BackendSpec
+    from evalkit.lmeval.task_manager import ScoringOptions
     from evalkit.run.evaluate import EvalConfig, run_eval
-    from evalkit.run.tasks import ScoringOptions
 
     if backend not in BACKENDS:
         raise EvalkitError(f"unknown --backend {backend!r}; choose one of {', '.join(BACKENDS)}.")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +19,10 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from evalkit.data.jsonl import read_jsonl
 from evalkit.errors import DataError, EvalkitError
 from evalkit.grading import GradeItem, check, grade
 from evalkit.grading.api import DEFAULT_TIMEOUT
+from evalkit.io import atomic_write, read_jsonl
 
 
 class _RateColumn(ProgressColumn):
@@ -70,14 +68,7 @@ def _write(rows: list[dict[str, Any]], output: Path | None) -> None:
         sys.stdout.write(lines)
         return
     output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(lines)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(output, lines)
 
 
 def grade_command(

@@ -9,9 +9,10 @@ from rich.console import Console
 
 from evalkit import stats
 from evalkit.errors import EvalkitError
+from evalkit.io import atomic_write
 from evalkit.leaderboard import records as rec
 from evalkit.leaderboard import render as rnd
-from evalkit.rundir import atomic_write, load_run
+from evalkit.rundir import load_run
 
 BOARD_HELP = "Leaderboard folder (records/, references.yaml, README.md)."
 DEFAULT_BOARD = Path("leaderboards")
@@ -86,7 +87,7 @@ def check(board: Path = typer.Option(DEFAULT_BOARD, "--dir", help=BOARD_HELP)) -
 def import_outputs(
     jsonl: Path = typer.Argument(..., help="Published outputs: JSONL rows with problem_id, problem, gold, output "
                                  "(and published_correct for --verdicts published)."),
-    out: Path = typer.Option(..., "--out", "-o", help="New run directory to write (lm-eval layout + manifest.json)."),
+    out: Path = typer.Option(..., "--output", "-o", "--out", help="New run directory to write (lm-eval layout + manifest.json)."),
     model: str = typer.Option(..., "--model", help="Model id that produced the outputs, e.g. Qwen/Qwen2.5-7B-Instruct."),
     task: str = typer.Option(..., "--task", help="Task name to file them under, e.g. math500."),
     verdicts: str = typer.Option("checker", "--verdicts", help="checker: grade with evalkit.grading; published: keep the file's verdicts."),

@@ -1,4 +1,4 @@
-"""`evalkit merge ADAPTER --out DIR`: fold a LoRA adapter into its base model for vLLM / `evalkit eval`."""
+"""`evalkit merge ADAPTER --output DIR`: fold a LoRA adapter into its base model for vLLM / `evalkit eval`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
 
 def merge(
     adapter: Path = typer.Argument(..., help="LoRA adapter directory (e.g. RUN/adapter or RUN/checkpoint-N/adapter)."),
-    out: Path = typer.Option(..., "--out", help="Directory for the merged model (weights, config, tokenizer, chat template)."),
+    out: Path = typer.Option(..., "--output", "-o", "--out", help="Directory for the merged model (weights, config, tokenizer, chat template)."),
     base: str = typer.Option(None, "--base", help="Base model id or directory (default: the one recorded in adapter_config.json)."),
     dtype: str = typer.Option("bfloat16", "--dtype", help="Weight dtype of the merged model: bfloat16, float16 or float32."),
 ) -> None:

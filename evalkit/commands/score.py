@@ -42,7 +42,7 @@ def score_command(
     samples whose verdict flipped.
     """
     from evalkit.errors import EvalkitError
-    from evalkit.run.tasks import ScoringOptions
+    from evalkit.lmeval.task_manager import ScoringOptions
 
     if data_dir is not None and not data_dir.is_dir():
         raise EvalkitError(f"--data-dir {data_dir} is not a directory.")
@@ -67,12 +67,12 @@ def rescore_files(target: Path, options, include_path: list[Path], task: str | N
 
     from evalkit import data
     from evalkit.errors import EvalkitError
-    from evalkit.harness import scoring_progress
+    from evalkit.io import atomic_write
+    from evalkit.lmeval import scoring_progress
+    from evalkit.lmeval.task_manager import bind_filter_options, include_paths, task_metadata
     from evalkit.run import rescore as rs
     from evalkit.run.progress import StageProgress
-    from evalkit.run.tasks import bind_filter_options, include_paths, task_metadata
     from evalkit.rundir import (
-        atomic_write,
         benchmark_of,
         find_samples,
         manifest,
@@ -177,7 +177,7 @@ def _results_tokenizer(files: dict[str, Path]) -> str | None:
 
 def _loadable(name: str | None) -> str | None:
     """`name` when a tokenizer loads from it here (offline, a missing model is common), else None."""
-    from evalkit.harness.generation import load_tokenizer
+    from evalkit.generate.generation import load_tokenizer
 
     if not name:
         return None

@@ -40,7 +40,8 @@ def show(
     extracted answers, the gold and output tokens, under the run's headline (model, preset, each task's
     score ± standard error). JSON also carries the grader's reasons; `--only flipped --against RUN2` lists
     the problems whose score changed between two runs."""
-    from evalkit.rundir import atomic_write, load_run
+    from evalkit.io import atomic_write
+    from evalkit.rundir import load_run
 
     if fmt not in FORMATS:
         raise EvalkitError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}.")

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from evalkit import stats
-from evalkit.errors import EvalkitError
 from evalkit.compare.settings import settings_diff
+from evalkit.errors import EvalkitError
 from evalkit.rundir import ProblemResult, Run, TaskResult
 
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evalkit.data.jsonl import read_jsonl, require
 from evalkit.data.records import Problem
 from evalkit.errors import DataError, EvalkitError
+from evalkit.io import read_jsonl, require
 
 DATA_DIR_ENV = "EVALKIT_DATA_DIR"
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.data.benchmark import DATA_DIR_ENV, HubSource, resolve_data_dir
-from evalkit.data.jsonl import read_jsonl, require
 from evalkit.data.safe_pickle import UnsafePickle, decode_lcb_private
 from evalkit.errors import DataError, EvalkitError
+from evalkit.io import read_jsonl, require
 
 HUB_ID = "livecodebench/code_generation_lite"
 RELEASES = {"release_v1": 400, "release_v2": 511, "release_v3": 612, "release_v4": 713,

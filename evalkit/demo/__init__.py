@@ -27,6 +27,6 @@ DEMO = Benchmark(
 def load_demo_dataset(**_):
     import datasets
 
-    from evalkit.harness.math_task import problems_to_dataset
+    from evalkit.lmeval.math_task import problems_to_dataset
 
     return datasets.DatasetDict({"test": problems_to_dataset(DEMO.load_local(PROBLEMS.parent))})

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.errors import EvalkitError
-from evalkit.rundir import atomic_write, find_samples
+from evalkit.io import atomic_write
+from evalkit.rundir import find_samples
 from evalkit.rundir.samples import read_rows as _read_rows
 from evalkit.rundir.samples import responses as _responses
 from evalkit.rundir.samples import verdict_records as _verdict_records

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from evalkit import metrics
-from evalkit.data.jsonl import read_jsonl
 from evalkit.errors import DataError, EvalkitError
 from evalkit.grading.version import grader_version
-from evalkit.rundir import atomic_write, sample_row, sha256_file, write_lmeval_run
+from evalkit.io import atomic_write, read_jsonl, sha256_file
+from evalkit.rundir import sample_row, write_lmeval_run
 
 VERDICT_SOURCES = ("checker", "published")
 FILTER = "score"

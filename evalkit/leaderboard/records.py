@@ -16,7 +16,8 @@ import jsonschema
 
 from evalkit import __version__, stats
 from evalkit.errors import EvalkitError
-from evalkit.rundir import Run, TaskResult, benchmark_of, sha256_file
+from evalkit.io import sha256_file
+from evalkit.rundir import Run, TaskResult, benchmark_of
 
 SCHEMA_FILE = Path(__file__).with_name("record.schema.json")
 

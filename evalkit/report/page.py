@@ -11,7 +11,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from evalkit.rundir import atomic_write
+from evalkit.io import atomic_write
 
 
 def _asset(name: str) -> str:

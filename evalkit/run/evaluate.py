@@ -10,15 +10,14 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from evalkit import data, presets
-from evalkit.backends import BackendSpec, open_generator
-from evalkit.errors import EvalkitError
-from evalkit.harness import scoring_progress
-from evalkit.run.cache import GenerationStore
-from evalkit.run.front import TokenizerFront, chat_template_hash
-from evalkit.run.identity import generation_identity
-from evalkit.run.resumable_lm import ResumableLM
-from evalkit.run.tasks import ScoringOptions, open_task_manager
+from evalkit import data
+from evalkit.errors import EvalkitError, first_line
+from evalkit.generate import BackendSpec, open_generator, presets
+from evalkit.generate.cache import GenerationStore, generation_identity
+from evalkit.generate.front import chat_template_hash, open_front
+from evalkit.generate.resumable_lm import ResumableLM
+from evalkit.lmeval import scoring_progress
+from evalkit.lmeval.task_manager import ScoringOptions, open_task_manager
 from evalkit.rundir import manifest as mf
 from evalkit.rundir import write_results
 
@@ -54,58 +53,55 @@ def run_eval(cfg: EvalConfig) -> dict:
     data_dir = data.resolve_data_dir(cfg.data_dir)  # None: the Hub
     if cfg.quiet:
         logging.getLogger("lm_eval").setLevel(logging.ERROR)
-    preset = presets.load(cfg.preset)
-    overrides = {"n": cfg.n, "temperature": cfg.temperature, "top_p": cfg.top_p, "max_tokens": cfg.max_tokens}
-    system_prompt = preset.get("system_prompt") if cfg.system_prompt is None else (cfg.system_prompt or None)
-    apply_chat = bool(preset.get("apply_chat_template", True)) if cfg.chat_template is None else cfg.chat_template
+    applied = presets.apply(cfg.preset, {"n": cfg.n, "temperature": cfg.temperature, "top_p": cfg.top_p,
+                                         "max_tokens": cfg.max_tokens}, cfg.system_prompt, cfg.chat_template)
+    preset, overrides = applied.preset, applied.overrides
+    system_prompt, apply_chat = applied.system_prompt, applied.apply_chat_template
     spec = cfg.spec
     if spec.backend == "openai" and apply_chat and not spec.chat:
         spec = replace(spec, chat=True)  # the server applies the chat template
 
     t0 = time.perf_counter()
-    tm = open_task_manager(lambda task: presets.resolve(preset, task, overrides), cfg.include_path, cfg.tasks,
-                           data_dir=data_dir, scoring=cfg.scoring)
-    names = tm.resolve_names(cfg.tasks)
-    for name in names:  # bad --n/--temperature/--top-p/--max-tokens fail here, before anything loads
-        presets.resolve(preset, name, overrides)
+    tm = open_task_manager(applied.settings, cfg.include_path, cfg.tasks, data_dir=data_dir, scoring=cfg.scoring)
+    names = tm.resolve_names(cfg.tasks)  # bad --n/--temperature/--top-p/--max-tokens fail here, before anything loads
     stages["index_tasks_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    front, lm_for_local = _front(spec)
+    front, lm_for_local = open_front(spec)
     stages["load_tokenizer_s"] = time.perf_counter() - t0
 
     run_dir = cfg.output  # created only once the settings and the tokenizer are known to be good
     run_dir.mkdir(parents=True, exist_ok=True)
+    identity = generation_identity(spec)  # the resume cache's key for this model and backend
+    chat_sha256 = chat_template_hash(front) if apply_chat else None
+    store = GenerationStore(run_dir / "generations.jsonl")
     manifest = mf.read(run_dir)
     invocation = {"started": mf.now(), "status": "running", "command": mf.command_line(),
-                  "preset": preset, "overrides": {k: v for k, v in overrides.items() if v is not None},
+                  "preset": preset, "overrides": overrides,
                   "backend": spec.to_dict(), "tasks": names, "limit": cfg.limit, "seed": spec.seed,
                   "system_prompt": system_prompt, "apply_chat_template": apply_chat,
                   "data_dir": str(data_dir.resolve()) if data_dir else None}  # None: the Hub; `score` reads it back
     mf.begin_invocation(manifest, invocation)
 
-    identity = generation_identity(spec)
     manifest.update({
         "versions": mf.versions(), "git_commit": mf.git_commit(),
         "model": mf.model_identity(spec.model, spec.revision) | ({"sha256": identity["model_sha256"]}
                                                                  if "model_sha256" in identity else {}),
         "dtype": spec.dtype, "backend": spec.backend, "tp": spec.tp, "dp": spec.dp, "gpus": mf.gpu_names(),
-        "chat_template_sha256": chat_template_hash(front) if apply_chat else None, "preset": preset,
+        "chat_template_sha256": chat_sha256, "preset": preset,
         "system_prompt": system_prompt, "seed": spec.seed, "tasks": names, "limit": cfg.limit,
     })
     mf.write(run_dir, manifest)
 
-    store = GenerationStore(run_dir / "generations.jsonl")
-
     def opener():
         if lm_for_local is not None:
-            from evalkit.backends.local import LocalGenerator
+            from evalkit.generate.local import LocalGenerator
 
             return LocalGenerator(spec, lm=lm_for_local)
         try:
             return open_generator(spec)
         except OSError as err:  # missing or unreadable weights: the user's --model, not a crash
-            raise EvalkitError(f"--model {spec.model}: cannot load the model ({_first_line(err)}).") from None
+            raise EvalkitError(f"--model {spec.model}: cannot load the model ({first_line(err)}).") from None
 
     progress_cm = contextlib.nullcontext(None)
     if not cfg.quiet:
@@ -149,34 +145,3 @@ def run_eval(cfg: EvalConfig) -> dict:
     mf.write(run_dir, manifest)
     invocation["results"] = results["results"]
     return invocation
-
-
-def _front(spec: BackendSpec):
-    """Tokenizer-only front for local backends (the model loads lazily); the API model itself for openai.
-
-    A tokenizer that cannot load is the user's --model/--tokenizer, so it becomes one sentence.
-    """
-    try:
-        if spec.backend == "openai":
-            from evalkit.backends.local import build_lm
-
-            lm = build_lm(spec)
-            return lm, lm
-        return TokenizerFront(spec.model, spec.revision, spec.tokenizer), None
-    except (OSError, ValueError) as err:
-        flag, name = ("--tokenizer", spec.tokenizer) if spec.tokenizer else ("--model", spec.model)
-        path = Path(name).expanduser()
-        if path.is_dir():
-            why = "the directory has no loadable tokenizer files"
-        elif name.startswith(("/", ".", "~")) or path.exists():
-            why = "no such directory"
-        else:
-            why = f"not a local directory, and the Hub says: {_first_line(err)}"
-        raise EvalkitError(f"{flag} {name}: cannot load its tokenizer ({why}); give a model directory or Hub id "
-                           "with tokenizer files, or pass --tokenizer.") from None
-
-
-def _first_line(err: Exception) -> str:
-    """The first sentence of an exception message, for embedding in our one-sentence errors."""
-    text = (str(err).strip().splitlines() or [type(err).__name__])[0]
-    return text.split(". ")[0].rstrip(".: ")

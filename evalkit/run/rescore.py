@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evalkit.harness.generation import Generation
+from evalkit.generate.generation import Generation
 from evalkit.rundir.samples import literal, read_rows, request, responses, verdict_records
 
 

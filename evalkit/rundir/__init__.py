@@ -13,21 +13,18 @@ from evalkit.rundir import manifest
 from evalkit.rundir.benchmarks import BenchmarkOf, benchmark_of
 from evalkit.rundir.files import (
     MANIFEST,
-    atomic_write,
     find_results,
     find_samples,
     read_json,
     results_beside,
     run_root,
-    sha256_file,
-    sha256_text,
     timestamp,
 )
 from evalkit.rundir.read import ProblemResult, Run, Sample, TaskResult, load_run, task_metrics
 from evalkit.rundir.write import sample_row, write_lmeval_run, write_results, write_samples
 
 __all__ = [
-    "MANIFEST", "BenchmarkOf", "ProblemResult", "Run", "Sample", "TaskResult", "atomic_write", "benchmark_of",
+    "MANIFEST", "BenchmarkOf", "ProblemResult", "Run", "Sample", "TaskResult", "benchmark_of",
     "find_results", "find_samples", "load_run", "manifest", "read_json", "results_beside", "run_root", "sample_row",
-    "sha256_file", "sha256_text", "task_metrics", "timestamp", "write_lmeval_run", "write_results", "write_samples",
+    "task_metrics", "timestamp", "write_lmeval_run", "write_results", "write_samples",
 ]

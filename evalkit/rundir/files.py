@@ -2,16 +2,13 @@
 `samples_<task>_<ts>.jsonl` (possibly one folder down, under the model's name), `manifest.json`,
 and evalkit's `rescore_<ts>.json`. Every write is atomic: a reader never sees half a file.
 
-(`atomic_write` and the hashes move to `evalkit/io.py` once that exists.)
+Writes go through `evalkit.io.atomic_write`; content hashes are `evalkit.io`'s too.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,33 +23,6 @@ SAMPLES_RE = re.compile(r"^samples_(?P<task>.+)_(?P<ts>\d{4}-\d\d-\d\dT[\d.\-]+)
 def timestamp() -> str:
     """lm-eval's file-name timestamp (ISO, colons replaced): sorts in time order."""
     return datetime.now().isoformat().replace(":", "-")
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Temp file beside `path`, renamed over it: readers never see half a file, and a failure leaves no temp."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_json(path: Path) -> dict[str, Any]:

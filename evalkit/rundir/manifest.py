@@ -20,7 +20,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from evalkit.rundir.files import MANIFEST, atomic_write, read_json
+from evalkit.io import atomic_write
+from evalkit.rundir.files import MANIFEST, read_json
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,7 +39,7 @@ def _version(dist: str) -> str | None:
 
 def versions() -> dict:
     from evalkit import __version__
-    from evalkit.backends.vllm_compat import vllm_version
+    from evalkit.generate.vllm_compat import vllm_version
     from evalkit.grading.version import grader_version
 
     return {"evalkit": __version__, "grader": grader_version("math"), "judge": grader_version("code"), "lm_eval": _version("lm_eval"), "vllm": vllm_version() if _importable("vllm") else None,

@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from evalkit.data.jsonl import read_jsonl
 from evalkit.errors import EvalkitError
+from evalkit.io import read_jsonl
 
 
 def read_rows(path: Path, need: tuple[str, ...] = ("doc_id", "doc", "resps")) -> list[tuple[int, dict[str, Any]]]:

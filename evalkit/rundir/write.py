@@ -15,7 +15,8 @@ from typing import Any
 
 from lm_eval.utils import handle_non_serializable, hash_string
 
-from evalkit.rundir.files import atomic_write, timestamp
+from evalkit.io import atomic_write
+from evalkit.rundir.files import timestamp
 
 
 def jsonl_text(rows: list[dict[str, Any]]) -> str:

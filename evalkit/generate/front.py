@@ -7,6 +7,10 @@ It renders chat prompts the way lm-eval's `hf` and `vllm` models do (`apply_chat
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
+
+from evalkit.errors import EvalkitError, first_line
+from evalkit.generate.spec import BackendSpec
 
 
 class TokenizerFront:
@@ -42,3 +46,29 @@ def chat_template_hash(front) -> str | None:
     if not template:
         return None
     return hashlib.sha256(str(template).encode()).hexdigest()
+
+
+def open_front(spec: BackendSpec):
+    """(front, lm): a tokenizer-only front for local backends (the model loads lazily, lm is None);
+    for openai the API model itself is both.
+
+    A tokenizer that cannot load is the user's --model/--tokenizer, so it becomes one sentence.
+    """
+    try:
+        if spec.backend == "openai":
+            from evalkit.generate.openai_api import build_openai_lm
+
+            lm = build_openai_lm(spec)
+            return lm, lm
+        return TokenizerFront(spec.model, spec.revision, spec.tokenizer), None
+    except (OSError, ValueError) as err:
+        flag, name = ("--tokenizer", spec.tokenizer) if spec.tokenizer else ("--model", spec.model)
+        path = Path(name).expanduser()
+        if path.is_dir():
+            why = "the directory has no loadable tokenizer files"
+        elif name.startswith(("/", ".", "~")) or path.exists():
+            why = "no such directory"
+        else:
+            why = f"not a local directory, and the Hub says: {first_line(err)}"
+        raise EvalkitError(f"{flag} {name}: cannot load its tokenizer ({why}); give a model directory or Hub id "
+                           "with tokenizer files, or pass --tokenizer.") from None

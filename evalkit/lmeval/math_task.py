@@ -12,8 +12,8 @@ import json
 from typing import Any
 
 from evalkit import data, grading, metrics
-from evalkit.harness import scoring_progress
-from evalkit.harness.generation import output_tokens
+from evalkit.generate.generation import output_tokens
+from evalkit.lmeval import scoring_progress
 
 # Sky-T1 evaluation prompts (SkyThought): MATH500 / AMC23 / OlympiadBench put the instruction first,
 # AIME puts it after the problem.
@@ -73,7 +73,7 @@ def grade_responses(resps: list[list[Any]], docs: list[dict], *, workers: int | 
     Each sample becomes a JSON string `{"extracted", "correct", "verdict", "reason", "chars", "tokens"}`:
     strings, because lm-eval's samples logger turns anything else into a Python repr. `tokens` is the
     count the backend reported; only without one is the text re-tokenised, with `tokenizer`. evalkit binds
-    the keyword arguments per run (`evalkit.run.tasks.bind_filter_options`); plain lm-eval uses the defaults."""
+    the keyword arguments per run (`evalkit.lmeval.task_manager.bind_filter_options`); plain lm-eval uses the defaults."""
     texts = [[_text(r) for r in doc_resps] for doc_resps in resps]
     items = [
         grading.GradeItem(gold=list(doc["answers"]), output=text, question=doc.get("question"))

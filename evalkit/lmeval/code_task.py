@@ -16,11 +16,9 @@ from typing import Any
 from evalkit import metrics
 from evalkit.data.livecodebench import DIFFICULTIES, PLATFORMS, CodeProblem, LiveCodeBench
 from evalkit.errors import EvalkitError
-from evalkit.harness import scoring_progress
+from evalkit.lmeval import scoring_progress
 
 # lcb_runner/prompts/code_generation.py (official LiveCodeBench), generic chat prompt.
-LCB_SYSTEM = ("You are an expert Python programmer. You will be given a question (problem specification) and "
-              "will generate a correct Python program that matches the specification and passes all tests.")
 LCB_WITH_STARTER = ("You will use the following starter code to write the solution to the problem and enclose "
                     "your code within delimiters.")
 LCB_WITHOUT_STARTER = ("Read the inputs from stdin solve the problem and write the answer to stdout (do not "
@@ -103,7 +101,7 @@ def judge_responses(resps: list[list[Any]], docs: list[dict], *, workers: int | 
                     **_: Any) -> list[list[str]]:
     """Judge every sample of every document in one sandboxed batch; one JSON verdict string per sample.
 
-    evalkit binds the keyword arguments per run (`evalkit.run.tasks.bind_filter_options`); under plain
+    evalkit binds the keyword arguments per run (`evalkit.lmeval.task_manager.bind_filter_options`); under plain
     lm-eval the user's $EVALKIT_CODE_* settings (read here, never written by evalkit) or the defaults apply."""
     from sandbox import Job, Limits, judge_many
 

@@ -1,14 +1,14 @@
 """Evaluation presets are data: one YAML file per preset in this folder.
 
 A preset gives the system prompt, whether to apply the chat template, default sampling settings,
-and per-task exceptions (task name or glob). `resolve` merges preset, task exception and command
-line flags into the settings one task actually runs with.
+and per-task exceptions (task name or glob). `apply` joins a preset with the command line once;
+its `settings(task)` merges preset, task exception and flags into what one task actually runs with.
 """
 
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import yaml
@@ -77,3 +77,34 @@ def resolve(preset: dict, task: str, overrides: dict) -> TaskSettings:
         raise EvalkitError(f"invalid settings for task {task}: {settings.to_dict()} (--n >= 1, --temperature >= 0, "
                            "--max-tokens >= 1, 0 < top_p <= 1).")
     return settings
+
+
+def system_prompt(name: str) -> str | None:
+    """The system prompt of preset `name` (training uses the Sky-T1 one: one copy for both)."""
+    return load(name).get("system_prompt")
+
+
+@dataclass(frozen=True)
+class AppliedPreset:
+    """A preset joined with the run's flags: the one place a run's prompts and sampling settings come from."""
+
+    preset: dict
+    overrides: dict
+    system_prompt: str | None
+    apply_chat_template: bool
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def settings(self, task: str) -> TaskSettings:
+        """What `task` runs with (computed once per task; bad flags fail here with the task's name)."""
+        if task not in self._cache:
+            self._cache[task] = resolve(self.preset, task, self.overrides)
+        return self._cache[task]
+
+
+def apply(name: str, overrides: dict, system_prompt: str | None = None,
+          chat_template: bool | None = None) -> AppliedPreset:
+    """Load preset `name` and apply the flags: None keeps the preset's choice, '' turns the system prompt off."""
+    preset = load(name)
+    prompt = preset.get("system_prompt") if system_prompt is None else (system_prompt or None)
+    chat = bool(preset.get("apply_chat_template", True)) if chat_template is None else chat_template
+    return AppliedPreset(preset, {k: v for k, v in overrides.items() if v is not None}, prompt, chat)

@@ -15,8 +15,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from multiprocessing.connection import wait
 
-from evalkit.backends.spec import BackendSpec
 from evalkit.errors import EvalkitError
+from evalkit.generate.spec import BackendSpec
 
 Request = tuple[str, dict]
 
@@ -43,12 +43,12 @@ def gpu_sets(dp: int, tp: int, gpus: Sequence[str]) -> list[str | None]:
     return [",".join(gpus[i * tp : (i + 1) * tp]) for i in range(dp)]
 
 
-def _worker(spec: BackendSpec, conn, devices: str | None = None) -> None:
-    """A replica's process entry point: it sees only its own GPUs (set here, before torch or vLLM load,
-    in this new process's environment; the parent's environment is never written)."""
+def _worker(spec: BackendSpec, devices: str | None, conn) -> None:
+    """A replica's process: its GPUs are set here, before anything in it touches CUDA (the parent's
+    environment is never changed)."""
     if devices is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = devices
-    from evalkit.backends.local import build_lm, generate, shutdown
+    from evalkit.generate.local import build_lm, generate, shutdown
 
     try:
         lm = build_lm(spec)
@@ -86,7 +86,7 @@ class DataParallelGenerator:
             parent, child = ctx.Pipe()
             # not daemonic: a vLLM replica starts processes of its own. A worker whose parent dies
             # sees EOF on its pipe and exits.
-            proc = ctx.Process(target=_worker, args=(one, child, devices), daemon=False)
+            proc = ctx.Process(target=_worker, args=(one, devices, child), daemon=False)
             proc.start()
             child.close()
             self.procs.append(proc)

@@ -29,3 +29,7 @@ class BackendSpec:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def passthrough_args(self, *translated: str) -> dict:
+        """`extra` model arguments handed to lm-eval as they are (minus the ones the backend translates)."""
+        return {k: v for k, v in self.extra.items() if k not in ("batch_size", *translated)}
