@@ -105,7 +105,7 @@ def run_eval(cfg: EvalConfig) -> dict:
 
     progress_cm = contextlib.nullcontext(None)
     if not cfg.quiet:
-        from evalkit.run.progress import StageProgress
+        from evalkit.progress import StageProgress
 
         progress_cm = StageProgress()
     import lm_eval

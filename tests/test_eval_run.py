@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from evalkit.generate import BackendSpec
-from evalkit.run.evaluate import EvalConfig, run_eval
+from evalkit.evaluate import EvalConfig, run_eval
 from evalkit.tiny_model import build_tiny_eval_model
 from tests.support import REPO, TASKS
 

@@ -73,7 +73,7 @@ def eval_command(
         raise EvalkitError("evalkit eval needs --model and --tasks (or --list-presets).")
     from evalkit.generate import BACKENDS, BackendSpec
     from evalkit.lmeval.task_manager import ScoringOptions
-    from evalkit.run.evaluate import EvalConfig, run_eval
+    from evalkit.evaluate import EvalConfig, run_eval
 
     if backend not in BACKENDS:
         raise EvalkitError(f"unknown --backend {backend!r}; choose one of {', '.join(BACKENDS)}.")

@@ -70,8 +70,8 @@ def rescore_files(target: Path, options, include_path: list[Path], task: str | N
     from evalkit.io import atomic_write
     from evalkit.lmeval import scoring_progress
     from evalkit.lmeval.task_manager import bind_filter_options, include_paths, task_metadata
-    from evalkit.run import rescore as rs
-    from evalkit.run.progress import StageProgress
+    from evalkit.lmeval import rescore as rs
+    from evalkit.progress import StageProgress
     from evalkit.rundir import (
         benchmark_of,
         find_samples,
