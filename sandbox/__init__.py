@@ -10,7 +10,7 @@ outside it (`sandbox.judge`), and `judge_many` spreads many programs over the co
 from sandbox.isolation import IsolationUnavailable, walls
 from sandbox.judge import VERDICTS, BadTests, Judgement, TestCase, TestVerdict, judge
 from sandbox.pool import Job, judge_many
-from sandbox.runner import Limits
+from sandbox.limits import Limits
 
 __all__ = ["VERDICTS", "BadTests", "IsolationUnavailable", "Job", "Judgement", "Limits", "TestCase", "TestVerdict",
            "judge", "judge_many", "walls"]

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 MODES = ("lcb", "tolerant")
 TOLERANCE = 1e-6
+MAX_INT_DIGITS = 50_000  # as the sandbox's interpreter: a returned int cannot be longer
+_TOKEN = re.compile(r"\S+")  # the same whitespace as str.split()
 
 
 class Opaque:
@@ -37,8 +41,13 @@ class Opaque:
 
 
 def parse_int(text: str) -> int:
-    """JSON integers of any length (Python refuses int(str) past 4300 digits by default)."""
-    return int(text) if len(text) < 4000 else int(Decimal(text))
+    """JSON integers up to MAX_INT_DIGITS digits (Python refuses int(str) past 4300 by default);
+    longer ones are refused rather than converted (the conversion is quadratic)."""
+    if len(text) < 4000:
+        return int(text)
+    if len(text) > MAX_INT_DIGITS + 1:
+        raise ValueError(f"integer of {len(text)} digits")
+    return int(Decimal(text))
 
 
 def _reject_constant(name: str) -> Any:
@@ -54,45 +63,72 @@ def loads_expected(text: str) -> Any:
     return json.loads(text, parse_int=parse_int)
 
 
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.strip().split("\n")]
+def _lines(text: str | bytes) -> Iterator[str]:
+    """LCB's `[line.strip() for line in text.strip().split("\\n")]`, one line at a time: the lines
+    that are blank at either end are exactly what the whole-text strip removes. Bytes are decoded
+    line by line (a UTF-8 sequence never contains the newline byte)."""
+    newline = b"\n" if isinstance(text, (bytes, bytearray)) else "\n"
+    blank, seen, pos = 0, False, 0
+    while pos <= len(text):
+        end = text.find(newline, pos)
+        end = len(text) if end < 0 else end
+        raw = text[pos:end]
+        line = (raw.decode("utf-8", errors="surrogateescape") if isinstance(raw, (bytes, bytearray)) else raw).strip()
+        pos = end + 1
+        if not line:
+            blank += 1
+            continue
+        if seen:
+            yield from [""] * blank
+        seen, blank = True, 0
+        yield line
+    if not seen:
+        yield ""
 
 
-def _decimals(line: str) -> list[Decimal] | None:
+def _is_integer(token: str) -> bool:
+    return not any(c in token for c in ".eE")
+
+
+def _numbers_equal(a: str, b: str, tolerant: bool) -> bool | None:
+    """Equal by value; None when either token is not a Decimal literal. Tolerance only for numbers
+    written with a fraction or an exponent: integers compare exactly."""
     try:
-        return [Decimal(tok) for tok in line.split()]
+        da, db = Decimal(a), Decimal(b)
+        if da == db:
+            return True
+        if not tolerant or not (da.is_finite() and db.is_finite()) or (_is_integer(a) and _is_integer(b)):
+            return False
+        fa, fb = float(da), float(db)
     except (InvalidOperation, ValueError):
         return None
-
-
-def _numbers_equal(a: Decimal, b: Decimal, tolerant: bool) -> bool:
-    try:
-        if a == b:
-            return True
-        if not tolerant or not (a.is_finite() and b.is_finite()):
-            return False
-        fa, fb = float(a), float(b)
-    except (InvalidOperation, OverflowError):
+    except OverflowError:
         return False
     return math.isclose(fa, fb, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
 
 
-def stdio_equal(output: str, expected: str, mode: str = "lcb") -> bool:
+def _line_equal(a: str, b: str, tolerant: bool) -> bool:
+    if a == b:
+        return True
+    got, want = _TOKEN.finditer(a), _TOKEN.finditer(b)  # token by token, never a list of them
+    for x in got:
+        y = next(want, None)
+        if y is None or not _numbers_equal(x.group(), y.group(), tolerant):
+            return False
+    return next(want, None) is None
+
+
+def stdio_equal(output: str | bytes, expected: str, mode: str = "lcb") -> bool:
     """LCB: strip the whole text, split at '\\n', strip each line; same line count; each pair equal
-    as strings, or else every token of both lines a Decimal literal and pairwise equal by value."""
+    as strings, or else every token of both lines a Decimal literal and pairwise equal by value.
+    Streams both sides and stops at the first difference (memory: one line, never one list)."""
     tolerant = mode == "tolerant"
     got, want = _lines(output), _lines(expected)
-    if len(got) != len(want):
-        return False
-    for a, b in zip(got, want):
-        if a == b:
-            continue
-        da, db = _decimals(a), _decimals(b)
-        if da is None or db is None or len(da) != len(db):
+    for a in got:
+        b = next(want, None)
+        if b is None or not _line_equal(a, b, tolerant):
             return False
-        if not all(_numbers_equal(x, y, tolerant) for x, y in zip(da, db)):
-            return False
-    return True
+    return next(want, None) is None
 
 
 def decode_call_result(payload: dict) -> Any:

@@ -1,9 +1,10 @@
 """How a program gets its walls: the bubblewrap command line, the uid it runs as, and a preflight.
 
-bubblewrap (Debian/Ubuntu package `bubblewrap`) gives each run new user, PID, network, IPC, UTS,
-cgroup and mount namespaces, a read-only view of /usr (plus the interpreter's prefix), private
-size-capped tmpfs /tmp and /dev/shm, only /dev/null, /dev/zero and /dev/urandom, a cleared
-environment plus an allow-list, no capabilities, and our seccomp filter. When the runner is root it
+bubblewrap (Debian/Ubuntu package `bubblewrap`) gives each worker's sandbox new user, PID, network,
+IPC, UTS, cgroup and mount namespaces, a read-only view of /usr (plus the interpreter's prefix),
+only /dev/null, /dev/zero and /dev/urandom, a cleared environment plus an allow-list. Inside it,
+the server gives every test fresh PID, network, IPC and mount namespaces with its own tmpfs /tmp
+and /dev/shm, then drops all capabilities and applies our seccomp filter (sandbox/server.py). When the runner is root it
 first drops to a dedicated unprivileged host uid per worker slot, so even the sandbox's mapped uid is
 nobody on the host. Isolation that cannot be had is refused with the reason; running without it is a
 separate, explicit opt-in (`Limits.unsafe_no_sandbox`).
@@ -59,10 +60,13 @@ class Walls:
     drop_to_slot_uid: bool
     setpriv: str = "setpriv"
 
-    def argv(self, *, tmp_bytes: int, files: dict[str, int], seccomp_fd: int, status_fd: int,
-             command: list[str]) -> list[str]:
-        """bwrap command line; `files` maps sandbox paths to fds whose content is copied there."""
-        args = [self.bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session", "--as-pid-1",
+    def argv(self, *, tmp_bytes: int, files: dict[str, int], status_fd: int, command: list[str]) -> list[str]:
+        """bwrap command line; `files` maps sandbox paths to fds whose content is copied there.
+        The command keeps capabilities inside the sandbox's user namespace (only there do they mean
+        anything): the server needs them to build each test's namespaces and drops them all in the
+        test's processes, which also get the seccomp filter from it (see sandbox/server.py)."""
+        args = [self.bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+                "--as-pid-1", "--cap-add", "ALL",
                 "--hostname", "sandbox", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--clearenv"]
         for key, value in ENV_ALLOW.items():
             args += ["--setenv", key, value]
@@ -83,7 +87,7 @@ class Walls:
         args += ["--size", str(tmp_bytes), "--tmpfs", "/dev/shm", "--size", str(tmp_bytes), "--tmpfs", "/tmp"]
         for dest, fd in files.items():
             args += ["--perms", "0444", "--ro-bind-data", str(fd), dest]
-        args += ["--remount-ro", "/", "--chdir", "/tmp", "--seccomp", str(seccomp_fd), "--json-status-fd", str(status_fd), "--"]
+        args += ["--remount-ro", "/", "--chdir", "/", "--json-status-fd", str(status_fd), "--"]
         return args + command
 
     def drop_privileges(self, slot: int) -> list[str]:

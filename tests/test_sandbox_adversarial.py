@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.judge import judge
-from sandbox.runner import Limits
+from sandbox.limits import Limits
 from sandbox.session import reap_closed
 
 WALL_ENV = "EVALKIT_SANDBOX_OUTER_WALL"
@@ -48,8 +48,11 @@ def test_adversarial_programs_inside_outer_wall():
     assert unshare, "util-linux `unshare` is needed for the outer wall"
     env = dict(os.environ, **{WALL_ENV: "1"})
     env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH", "")])
-    cmd = [unshare, "--pid", "--fork", "--mount-proc", "--net", sys.executable, "-m", "pytest", __file__,
-           "-q", "-p", "no:cacheprovider", "-x"]
+    # a private /tmp too: the fixtures live at fixed paths there, and other runs of this suite on the
+    # same host (other users, CI) must not rewrite them under us
+    inner = " ".join(["exec", sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider", "-x"])
+    cmd = [unshare, "--pid", "--fork", "--mount-proc", "--net", "sh", "-c",
+           "mount -t tmpfs -o size=2g tmpfs /tmp 2>/dev/null; " + inner]
     done = subprocess.run(cmd, check=False, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     assert " passed" in done.stdout and "error" not in done.stdout.splitlines()[-1]

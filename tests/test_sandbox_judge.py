@@ -14,7 +14,7 @@ import pytest
 
 from sandbox.compare import call_equal, decode_call_result, stdio_equal
 from sandbox.judge import BadTests, judge
-from sandbox.runner import Limits
+from sandbox.limits import Limits
 
 SHARED = Path(os.environ.get("EVALKIT_SHARED_DIR", Path(__file__).resolve().parents[1].parent / "shared"))
 CONTROLS = SHARED / "sandbox" / "controls"
@@ -44,7 +44,7 @@ def test_control_is_accepted(name):
     assert CONTROLS.is_dir(), f"controls not found at {CONTROLS}; set EVALKIT_SHARED_DIR"
     mode = "tolerant" if name.startswith("c09") else "lcb"  # c09 is AC only with a tolerance
     result = judge((CONTROLS / name).read_text(), _control_tests(name), mode=mode, limits=LIMITS)
-    assert result.verdict == "AC", result.to_dict()
+    assert result.verdict == "AC", [t.detail for t in result.tests]
 
 
 def test_c09_is_wrong_in_lcb_mode():
