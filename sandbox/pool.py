@@ -24,6 +24,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from sandbox.compare import MODES
 from sandbox.isolation import walls
 from sandbox.judge import BadTests, Judgement, TestVerdict, judge
 from sandbox.limits import Limits
@@ -50,6 +51,8 @@ def judge_many(jobs: Sequence[Job], *, mode: str = "lcb", limits: Limits | None 
     A job whose tests are malformed gets verdict SE with the reason in its test's `detail`.
 
     `on_result` sees each judgement as it is decided (from worker threads), for a caller's own progress."""
+    if mode not in MODES:  # the batch's own argument: refused before anything runs
+        raise BadTests(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}.")
     limits = limits or Limits()
     if not limits.unsafe_no_sandbox:
         walls()

@@ -76,13 +76,25 @@ STDIO_RULES = [
     ("1 2", "1 2 3", False, False),                # token counts must agree
     ("0.3000001", "0.3", False, True),             # tolerant: 1e-6 relative/absolute
     ("0.31", "0.3", False, False),                 # but no more
+    ("1000000999999", "1000000000000", False, False),  # tolerant: integers compare exactly
+    ("-7", "-8", False, False),
+    ("1000000.0000001", "1000000", False, True),   # a fraction on either side: tolerance applies
+    ("1e12", "1000000999999", False, True),        # so does an exponent
+    ("1 2 x", "1  2 x", False, False),             # one word makes the whole line a string
+    ("nan 1", "nan  1", False, False),             # NaN is not equal to itself by value
+    (" \n\u00a0\n6\n\u2003\n", "6", True, True),   # Unicode blank lines at the ends are stripped too
+    ("6\n \n7", "6\n\n7", True, True),              # a blank middle line is an empty line
+    ("1 " * 70000 + "2", "1  " * 70000 + "2", True, True),  # long lines, walked in blocks
+    ("1.0 " * 70000 + "2", "1 " * 70000 + "2", True, True),
+    ("1 " * 70000 + "2", "1 " * 70000 + "3", False, False),
 ]
 
 
 @pytest.mark.parametrize(("output", "expected", "lcb", "tolerant"), STDIO_RULES)
 def test_stdio_rules(output, expected, lcb, tolerant):
-    assert stdio_equal(output, expected, "lcb") is lcb
-    assert stdio_equal(output, expected, "tolerant") is tolerant
+    for got in (output, output.encode()):  # the judge passes the program's bytes as they came
+        assert stdio_equal(got, expected, "lcb") is lcb
+        assert stdio_equal(got, expected, "tolerant") is tolerant
 
 
 # Call-based: (harness message, expected JSON, lcb verdict)
@@ -98,6 +110,16 @@ CALL_RULES = [
     ({"value": None, "special": [[[], "opaque", "ndarray"]]}, "[1]", False),   # arrays are not data
     ({"value": None, "special": [[[], "float", "nan"]]}, "NaN", False),        # NaN equals nothing
 ]
+TOLERANT_CALL_RULES = [
+    (10**12 + 999999, 10**12, False),   # integers exact, even in tolerant mode
+    (1.0000001, 1, True),               # a float on either side: tolerance
+    ([1, 2.0000001], [1, 2], True),
+]
+
+
+@pytest.mark.parametrize(("value", "expected", "equal"), TOLERANT_CALL_RULES)
+def test_tolerant_call_rules(value, expected, equal):
+    assert call_equal(value, expected, "tolerant") is equal
 
 
 @pytest.mark.parametrize(("message", "expected", "equal"), CALL_RULES)
@@ -189,3 +211,21 @@ def test_nothing_survives_from_one_test_to_the_next():
     )
     result = judge(program, [{"input": "", "output": "ok"}] * 3, limits=LIMITS)
     assert [t.verdict for t in result.tests] == ["AC", "AC", "AC"]
+
+
+def test_judge_many_gives_a_malformed_item_its_own_verdict():
+    """Class 9: one program's malformed tests cost that program alone, not the batch."""
+    from sandbox import Job, judge_many
+
+    good = "print(sum(map(int, open(0).read().split()[1:])))\n"
+    jobs = [Job(good, SUM), Job(good, [{"input": "1"}]), Job("def f(a): return a", [{"input": "x", "output": "1"}], "f"),
+            Job(good, SUM)]
+    results = judge_many(jobs, limits=LIMITS, workers=1, progress=False)
+    assert [r.verdict for r in results] == ["AC", "SE", "SE", "AC"]
+    assert "malformed tests" in results[1].tests[0].detail and "test 0" in results[1].tests[0].detail
+
+
+def test_tolerant_stdio_integers_are_exact_end_to_end():
+    program = "print(1000000000000 + 999999)"
+    tests = [{"input": "", "output": "1000000000000\n"}]
+    assert judge(program, tests, mode="tolerant", limits=LIMITS).verdict == "WA"
