@@ -19,8 +19,8 @@ from typing import Any
 
 from sandbox.compare import MODES, call_equal, decode_call_result, loads_expected, loads_strict, stdio_equal
 from sandbox.isolation import IsolationUnavailable
-from sandbox.prelude import prelude_arg
 from sandbox.limits import Limits, RunResult
+from sandbox.prelude import prelude_arg
 from sandbox.session import Session, sealed_program
 from sandbox.unsafe import run
 

@@ -1,4 +1,4 @@
-# ruff: noqa: S110, BLE001, PTH, PLR2004
+# ruff: noqa: S102, BLE001, PTH, PLR2004
 """Trusted code that runs INSIDE a warm sandbox as its PID 1 (stdlib only): fresh namespaces per test.
 
 Started as `python3 -I /box/server.py CTL_FD`, with capabilities in the sandbox's own user namespace
@@ -120,7 +120,7 @@ def fresh_world(req):
     """In `init`: the test's own network, IPC and mount namespaces and scratch filesystems."""
     check(libc.unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWNS), "unshare")
     mount("none", "/", None, MS_REC | MS_PRIVATE)
-    opts = "size=%d,nr_inodes=%d,mode=1777" % (req["tmp_bytes"], req["tmp_inodes"])
+    opts = f"size={int(req['tmp_bytes'])},nr_inodes={int(req['tmp_inodes'])},mode=1777"
     for target in ("/tmp", "/dev/shm"):
         mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, opts)
     mount("none", "/dev", None, MS_REMOUNT | MS_BIND | MS_RDONLY | mount_flags("/dev"))
@@ -153,7 +153,7 @@ def init(req, fds, result_w, status_w):
             program(req["argv"])
         except BaseException as err:
             try:
-                os.write(2, ("sandbox: %s\n" % err).encode())
+                os.write(2, f"sandbox: {err}\n".encode())
             except OSError:
                 pass
         finally:
@@ -183,7 +183,7 @@ def canonical(data, mode, cap, overflow):
     try:
         msg = json.loads(body, parse_constant=lambda name: 1 / 0)
         if not isinstance(msg, dict):
-            raise ValueError
+            raise TypeError
         if "error" in msg:
             msg = {"error": str(msg["error"])[:500]}
         else:
@@ -216,7 +216,7 @@ def relay(req, fds, report_w):
             init(req, fds, result_w, wait_w)
         except BaseException as err:
             try:
-                os.write(fds[2], ("sandbox: %s\n" % err).encode())
+                os.write(fds[2], f"sandbox: {err}\n".encode())
             except OSError:
                 pass
         finally:
@@ -272,7 +272,7 @@ def main():
                 relay(req, fds, report_w)
             except BaseException as err:
                 try:
-                    os.write(fds[2], ("sandbox: %s\n" % err).encode())
+                    os.write(fds[2], f"sandbox: {err}\n".encode())
                 except OSError:
                     pass
             finally:

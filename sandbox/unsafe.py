@@ -33,7 +33,7 @@ def remove_tree(path: str) -> None:
     subprocess.run(["rm", "-rf", "--one-file-system", "--", path], check=False, capture_output=True)
 
 
-def run(program: str, stdin: bytes, inner: list[str], limits: Limits, slot: int = 0) -> RunResult:  # noqa: ARG001
+def run(program: str, stdin: bytes, inner: list[str], limits: Limits, slot: int = 0) -> RunResult:
     """Run the launcher (`inner` = mode and its arguments) on `program` with one test's input."""
     if not limits.unsafe_no_sandbox:
         raise ValueError("sandbox.unsafe.run is the unsandboxed path; sandboxed runs go through sandbox.session")

@@ -112,10 +112,13 @@ for which in (os.PRIO_USER, os.PRIO_PGRP):
 # 3. Memory the RSS poll did not see.
 MEMFD = r'''
 import os
-fd = os.memfd_create("hoard")
 chunk = b"x" * (1 << 20)
-for _ in range(400):
-    os.write(fd, chunk)
+fds = []
+for _ in range(8):  # each under the file-size limit; nobody maps them
+    fd = os.memfd_create("hoard")
+    for _ in range(50):
+        os.write(fd, chunk)
+    fds.append(fd)
 ''' + ANSWER
 
 SHM_FILE = r'''
@@ -160,8 +163,10 @@ for root in ("/tmp", "/dev/shm"):
 print("made", made, file=sys.stderr)
 ''' + ANSWER
 
-# 4. Gaming the time limit: helpers that make the main thread wait for a CPU (nice 19, pinned to its
-# CPU) while it burns about 3 s of CPU under a 1 s limit.
+# 4. Gaming the time limit: helpers pinned to its CPU at nice 19 wait for that CPU all the time (a
+# huge run-queue delay, which a "wall minus delay" clock would subtract) while the main process
+# burns 1.5 s of CPU under a 1 s limit. The wall-clock backstop is set far away so that only the
+# CPU-time limit can catch it.
 TIME_GAME = r'''
 import os, time
 cpu = min(os.sched_getaffinity(0))
@@ -171,7 +176,7 @@ for _ in range(3):
         os.nice(19)
         while True:
             pass
-end = time.process_time() + 3.0
+end = time.process_time() + 1.5
 while time.process_time() < end:
     pass
 ''' + ANSWER
@@ -227,7 +232,7 @@ HOSTILE = [
     {"name": "h03_inode_flood", "class": 3, "source": INODE_FLOOD, "tests": SUM, "acceptable": ["AC"],
      "max_made": 2 * 4096},
     {"name": "h04_time_game", "class": 4, "source": TIME_GAME, "tests": SUM, "acceptable": ["TLE"],
-     "limits": {"timeout_s": 1.0}},
+     "limits": {"timeout_s": 1.0, "wall_factor": 10.0}},
     {"name": "h05_deep_status", "class": 5, "source": DEEP_STATUS, "tests": ADD, "fn_name": "addTwo",
      "acceptable": ["RE", "WA"]},
     {"name": "h05_forged_status", "class": 5, "source": FORGED_STATUS, "tests": ADD, "fn_name": "addTwo",

@@ -53,7 +53,7 @@ def test_adversarial_programs_inside_outer_wall():
     env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH", "")])
     # a private /tmp too: the fixtures live at fixed paths there, and other runs of this suite on the
     # same host (other users, CI) must not rewrite them under us
-    inner = " ".join(["exec", sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider", "-x"])
+    inner = f"exec {sys.executable} -m pytest {__file__} -q -p no:cacheprovider -x"
     cmd = [unshare, "--pid", "--fork", "--mount-proc", "--net", "sh", "-c",
            "mount -t tmpfs -o size=2g tmpfs /tmp 2>/dev/null; " + inner]
     done = subprocess.run(cmd, check=False, env=env, capture_output=True, text=True, timeout=600)
