@@ -229,3 +229,12 @@ def test_tolerant_stdio_integers_are_exact_end_to_end():
     program = "print(1000000000000 + 999999)"
     tests = [{"input": "", "output": "1000000000000\n"}]
     assert judge(program, tests, mode="tolerant", limits=LIMITS).verdict == "WA"
+
+
+def test_the_unsafe_runner_judges_our_own_code_with_the_same_limits():
+    """`Limits.unsafe_no_sandbox`: no walls, the same verdicts (only honest code of ours here)."""
+    unsafe = Limits(timeout_s=0.5, memory_mb=512, unsafe_no_sandbox=True)
+    assert judge("print(sum(map(int, open(0).read().split()[1:])))", SUM, limits=unsafe).verdict == "AC"
+    assert judge("def addTwo(a, b):\n    return a + b\n", ADD, fn_name="addTwo", limits=unsafe).verdict == "AC"
+    slept = judge("import time\ntime.sleep(10)", SUM[:1], limits=unsafe)
+    assert slept.verdict == "TLE" and "wall-clock backstop" in slept.tests[0].detail
