@@ -123,16 +123,36 @@ def walls() -> Walls:
     return candidate
 
 
+# What the server does per test (sandbox/server.py), tried once: new PID, network, IPC and mount
+# namespaces and a tmpfs mount, with the capabilities bwrap leaves inside the sandbox.
+_PROBE_SCRIPT = (
+    "import ctypes, os\n"
+    "libc = ctypes.CDLL(None, use_errno=True)\n"
+    "def need(ret, what):\n"
+    "    if ret != 0:\n"
+    "        raise SystemExit(what + ': ' + os.strerror(ctypes.get_errno()))\n"
+    "need(libc.unshare(0x20000000), 'unshare(CLONE_NEWPID)')\n"
+    "pid = os.fork()\n"
+    "if pid == 0:\n"
+    "    need(libc.unshare(0x20000 | 0x08000000 | 0x40000000), 'unshare(CLONE_NEWNS|NEWIPC|NEWNET)')\n"
+    "    need(libc.mount(b'none', b'/', None, ctypes.c_ulong(16384 | (1 << 18)), None), 'mount --make-rprivate /')\n"
+    "    need(libc.mount(b'tmpfs', b'/tmp', b'tmpfs', ctypes.c_ulong(6), b'size=1m,nr_inodes=64'), 'mount tmpfs')\n"
+    "    os._exit(0)\n"
+    "raise SystemExit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))\n"
+)
+
+
 def _probe(w: Walls) -> None:
-    """Run `true` in the same namespaces to turn kernel refusals into one clear sentence."""
-    cmd = w.drop_privileges(0) + [w.bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--uid", str(SANDBOX_UID),
-           "--ro-bind", "/usr", "/usr"]
+    """Build the same namespaces (and, inside, a test's) to turn kernel refusals into one clear sentence."""
+    cmd = w.drop_privileges(0) + [w.bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
+                                  "--cap-add", "ALL", "--uid", str(SANDBOX_UID), "--ro-bind", "/usr", "/usr",
+                                  "--tmpfs", "/tmp", "--proc", "/proc"]
     for top in TOP_LEVEL:
         if os.path.islink(top):
             cmd += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             cmd += ["--ro-bind", top, top]
-    cmd += _interpreter_binds(w.python) + [w.python, "-I", "-c", "pass"]
+    cmd += _interpreter_binds(w.python) + [w.python, "-I", "-c", _PROBE_SCRIPT]
     try:
         done = subprocess.run(cmd, check=False, capture_output=True, timeout=30)
     except (OSError, subprocess.SubprocessError) as err:
@@ -143,6 +163,7 @@ def _probe(w: Walls) -> None:
             "bubblewrap cannot create the sandbox here: "
             + (detail[-1] if detail else f"exit status {done.returncode}")
             + ". It needs unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 and "
-            "user.max_user_namespaces > 0; on Ubuntu 24.04+ an AppArmor profile allowing userns for bwrap), "
+            "user.max_user_namespaces > 0; on Ubuntu 24.04+ an AppArmor profile allowing userns for bwrap; "
+            "inside a container, one that lets the sandbox make PID, network, IPC and mount namespaces), "
             f"and {w.python} readable by an unprivileged user (set {ENV_PYTHON} to choose another)."
         )
