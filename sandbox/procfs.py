@@ -92,6 +92,19 @@ def scratch_bytes(pid: int) -> int:
     return used
 
 
+def host_pid(root: int, inner: int) -> int | None:
+    """The host PID of the child of `root` whose PID in `root`'s namespace is `inner` (NSpid)."""
+    for tid in tasks(root):
+        for kid in (read(f"/proc/{root}/task/{tid}/children") or b"").split():
+            status = read(f"/proc/{int(kid)}/status") or b""
+            for line in status.splitlines():
+                if line.startswith(b"NSpid:"):
+                    ids = line.split()[1:]
+                    if len(ids) > 1 and int(ids[1]) == inner:
+                        return int(kid)
+    return None
+
+
 @dataclass
 class Sample:
     memory: int = 0

@@ -31,6 +31,11 @@ DENIED = (
     # anyone (POSIX shm lives in the test's own /dev/shm, whose pages the memory limit counts).
     "shmget", "semget", "msgget", "memfd_create", "memfd_secret",
 )
+# Limits, priority and scheduling of *another* process (the argument naming it is not 0 = self):
+# refused, so that a program cannot make its test's init crash (a tiny stack limit) or starve. Its
+# own are still its to change (setrlimit, nice, sched_setaffinity(0, ...)).
+OTHER_PROCESS_ARG = {"prlimit64": 0, "setpriority": 1, "sched_setaffinity": 0, "sched_setscheduler": 0,
+                     "sched_setparam": 0, "sched_setattr": 0, "ioprio_set": 1}
 # CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET
 CLONE_NEW_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000)
 
@@ -58,6 +63,11 @@ def denylist_bpf() -> bytes:
             pass  # a syscall this architecture does not have
     for flag in CLONE_NEW_FLAGS:
         flt.add_rule(deny, "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
+    for name, arg in OTHER_PROCESS_ARG.items():
+        try:
+            flt.add_rule(deny, name, sc.Arg(arg, sc.NE, 0))
+        except (ValueError, RuntimeError, OSError):
+            pass
     try:
         flt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
     except (ValueError, RuntimeError, OSError):

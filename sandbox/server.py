@@ -3,30 +3,38 @@
 
 Started as `python3 -I /box/server.py CTL_FD`, with capabilities in the sandbox's own user namespace
 (bwrap --cap-add ALL; they mean nothing outside it). It loads /box/launch.py and /box/seccomp.bpf
-once. For each request on CTL_FD (a unix seqpacket socket: a JSON object plus the test's stdin,
-stdout, stderr, status and program fds) it builds one test's world from three forks:
+once. Each test gets its own world, made from forks of this already started interpreter:
 
-    server ── relay ── init (PID 1 of a new PID namespace) ── program (always PID 2)
+    server ── init (PID 1 of the test's own PID namespace) ── program (always PID 2)
 
-- relay: unshares a PID namespace and forks `init`; it alone holds the status fd to the judge. The
-  program reports to it over a pipe; it reads at most `result_cap` bytes and hands on one
-  well-formed message (or an error), so what user code writes never reaches the judge's parser.
-  It is outside the test's PID namespace: the program cannot name it.
-- init: unshares network, IPC and mount namespaces and mounts a fresh /tmp and /dev/shm (size= and
-  nr_inodes= capped), a read-only /dev and a new /proc; then drops every capability and waits for
-  the program. When the program exits, init exits, and the kernel kills everything else in the
-  namespace. Files, POSIX queues, sockets (TIME_WAIT, abstract names), PIDs, xattrs or mode bits
-  of /tmp: nothing a test makes is visible to the next one, and the server is out of its reach (no
-  shared PID namespace: prlimit, setpriority, sched_* and kill cannot name it).
-- program: its own session, no capabilities, no_new_privs, the seccomp denylist, then the launcher.
+- init is forked (through a short-lived helper that unshares the PID namespace) *before* the test
+  arrives, while the previous test runs: on a busy machine a new process waits for a CPU, and this
+  keeps that wait off the test's path. It unshares network, IPC and mount namespaces, mounts a fresh
+  /tmp and /dev/shm (size= and nr_inodes= capped), remounts /dev read-only, mounts a new /proc and
+  waits. Given the test (a JSON request plus the test's stdin, stdout, stderr, status and program
+  fds on its socket), it forks the program, drops every capability and makes itself non-dumpable.
+  It alone holds the status fd the judge reads: the program reports to it over a pipe, it keeps at
+  most `result_cap` bytes and hands on one checked, compact message (so what user code writes never
+  reaches the judge's parser; the parsing happens here, under the test's limits). When the program
+  has been reaped it reports "status cpu maxrss" to the server and exits, and the kernel kills
+  everything left in the namespace.
+- program: its own session, no capabilities (bounding and ambient sets cleared), no_new_privs, the
+  seccomp denylist, then the launcher.
 
-The report {"status", "wall", "cpu", "maxrss_kb"} gives the program's wait status and the CPU time
-of the whole tree (every reaped process is counted in its reaper's rusage).
+Files, POSIX queues, sockets (TIME_WAIT, abstract names), PIDs, xattrs or mode bits of /tmp: nothing
+a test makes is visible to the next one. The server is outside the test's PID namespace, so
+prlimit, setpriority, sched_* and kill cannot name it; init lives for one test only.
+
+The report to the supervisor is {"status", "wall", "cpu", "maxrss_kb"}: the program's wait status
+and init's RUSAGE_CHILDREN (every reaped process is counted in its reaper's rusage; what is still
+running when the program ends is killed, and was seen by the supervisor's /proc poll).
 """
 
 import ctypes
 import json
 import os
+import resource
+import selectors
 import signal
 import socket
 import struct
@@ -130,7 +138,7 @@ def fresh_world(req):
 
 
 def program(argv):
-    """PID 2 of the test: fds 0-2 are the test's streams, 3 the pipe to the relay, 4 the program."""
+    """PID 2 of the test: fds 0-2 are the test's streams, 3 the pipe to init, 4 the program."""
     os.setsid()
     drop_capabilities()
     install_seccomp()
@@ -138,15 +146,73 @@ def program(argv):
     launcher["forked_main"](argv)
 
 
-def init(req, fds, result_w, status_w):
-    """PID 1 of the test's PID namespace: build its world, run the program, report its wait status."""
+def collect(result_r, child, cap):
+    """Read the program's report (at most `cap` bytes are kept) while reaping every process that
+    ends in the namespace, until the program itself has been reaped. Returns (data, overflow, status)."""
+    chunks, size, overflow, status = [], 0, False, None
+    pidfd = os.pidfd_open(child)
+    os.set_blocking(result_r, False)
+    sel = selectors.DefaultSelector()
+    sel.register(result_r, selectors.EVENT_READ)
+    sel.register(pidfd, selectors.EVENT_READ)
+    eof = False
+    while status is None:
+        sel.select(0.05)  # orphans end here too: reaped at least every 50 ms
+        while not eof:
+            try:
+                chunk = os.read(result_r, 1 << 16)
+            except BlockingIOError:
+                break
+            if not chunk:
+                sel.unregister(result_r)
+                eof = True
+                break
+            if size + len(chunk) > cap + 1:
+                overflow = True  # drain, keep nothing more
+            else:
+                chunks.append(chunk)
+                size += len(chunk)
+        while True:
+            try:
+                pid, st = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            if pid == child:
+                status = st
+    try:  # what it wrote before it ended (a descendant may still hold the pipe: do not wait for EOF)
+        while not eof and (chunk := os.read(result_r, 1 << 16)) and not overflow:
+            if size + len(chunk) > cap + 1:
+                overflow = True
+            else:
+                chunks.append(chunk)
+                size += len(chunk)
+    except (BlockingIOError, OSError):
+        pass
+    return b"".join(chunks), overflow, status
+
+
+def init(sock, report_w, params):
+    """PID 1 of a test's PID namespace, made before the test arrives: build its world, wait for the
+    test on `sock`, run the program, hand the judge one checked message, report to the server."""
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
         signal.signal(sig, signal.SIG_DFL)  # PID 1 ignores default-action signals from its namespace
-    fresh_world(req)
+    fresh_world(params)
+    close_from(3, keep=(sock.fileno(), report_w))
+    try:
+        msg, fds, _, _ = socket.recv_fds(sock, 1 << 20, 5, socket.MSG_CMSG_CLOEXEC)
+    except OSError:
+        os._exit(0)
+    if not msg:
+        os._exit(0)  # the server chose not to use this one
+    sock.close()
+    req = json.loads(msg)
+    result_r, result_w = os.pipe()
     child = os.fork()
     if child == 0:
         try:
-            os.close(status_w)
+            os.close(report_w)
             for target, fd in enumerate([os.dup(fd) for fd in [*fds[:3], result_w, fds[4]]]):
                 os.dup2(fd, target)
             close_from(5)
@@ -158,14 +224,19 @@ def init(req, fds, result_w, status_w):
                 pass
         finally:
             os._exit(127)
-    close_from(3, keep=(status_w,))
+    status_fd = fds[3]
+    for fd in (result_w, fds[0], fds[1], fds[2], fds[4]):
+        os.close(fd)
     drop_capabilities()
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
-    while True:
-        pid, status = os.waitpid(-1, 0)
-        if pid == child:
-            write_all(status_w, b"%d\n" % status)
-            os._exit(0)  # the kernel now kills every process left in the namespace
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # the program may not read our memory or descriptors
+    if hasattr(sys, "set_int_max_str_digits"):
+        sys.set_int_max_str_digits(50000)  # as the launcher: results may hold integers that long
+    data, overflow, status = collect(result_r, child, req["result_cap"])
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the program and everything reaped here
+    write_all(status_fd, canonical(data, req["argv"][0], req["result_cap"], overflow))
+    os.close(status_fd)
+    write_all(report_w, f"{status} {usage.ru_utime + usage.ru_stime} {usage.ru_maxrss}\n".encode())
+    os._exit(0)  # the kernel now kills every process left in the namespace
 
 
 def canonical(data, mode, cap, overflow):
@@ -198,48 +269,63 @@ def canonical(data, mode, cap, overflow):
         return b"R" + json.dumps({"error": "malformed result message"}).encode()
 
 
-def relay(req, fds, report_w):
-    """The server's child for one test: owns the status fd; forks the test's init in a new PID namespace."""
-    status_fd = fds[3]
-    if hasattr(sys, "set_int_max_str_digits"):
-        sys.set_int_max_str_digits(50000)  # as the launcher: results may hold integers that long
-    result_r, result_w = os.pipe()
-    wait_r, wait_w = os.pipe()
-    check(libc.unshare(CLONE_NEWPID), "unshare pid")
-    child = os.fork()
-    if child == 0:
+class Pending:
+    """A test's init, already in its fresh namespaces, waiting for the test (see `prepare`)."""
+
+    def __init__(self, params, sock, report_r, pid):
+        self.params, self.sock, self.report_r, self.pid = params, sock, report_r, pid
+
+    def discard(self):
+        self.sock.close()  # it exits on EOF
+        os.close(self.report_r)
+
+
+def prepare(ctl, params):
+    """Fork the next test's init (through a helper that gives it a new PID namespace) before the
+    test arrives: creating processes on a busy machine waits for a CPU, so it is done between tests."""
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    report_r, report_w = os.pipe()
+    pid_r, pid_w = os.pipe()
+    helper = os.fork()
+    if helper == 0:
         try:
-            os.close(result_r)
-            os.close(wait_r)
-            os.close(report_w)
-            os.close(status_fd)
-            init(req, fds, result_w, wait_w)
-        except BaseException as err:
-            try:
-                os.write(fds[2], f"sandbox: {err}\n".encode())
-            except OSError:
-                pass
+            ctl.close()
+            mine.close()
+            os.close(report_r)
+            os.close(pid_r)
+            check(libc.unshare(CLONE_NEWPID), "unshare pid")
+            pid = os.fork()
+            if pid == 0:
+                os.close(pid_w)
+                try:
+                    init(theirs, report_w, params)
+                except BaseException as err:
+                    try:
+                        os.write(2, f"sandbox: {err}\n".encode())
+                    except OSError:
+                        pass
+                finally:
+                    os._exit(127)
+            os.write(pid_w, b"%d" % pid)
         finally:
-            os._exit(127)
-    for fd in (result_w, wait_w, fds[0], fds[1], fds[2], fds[4]):
+            os._exit(0)
+    theirs.close()
+    for fd in (report_w, pid_w):
         os.close(fd)
-    drop_capabilities()
-    cap, chunks, size, overflow = req["result_cap"], [], 0, False
-    while True:  # until every holder of the pipe is gone (they all die with init)
-        chunk = os.read(result_r, 1 << 16)
-        if not chunk:
-            break
-        if size + len(chunk) > cap + 1:
-            overflow = True
-            continue  # drain, keep nothing more
-        chunks.append(chunk)
-        size += len(chunk)
-    os.waitpid(child, 0)
-    reply = os.read(wait_r, 64)
-    write_all(status_fd, canonical(b"".join(chunks), req["argv"][0], cap, overflow))
-    os.close(status_fd)
-    write_all(report_w, reply or b"32512\n")  # 127 << 8: the test's process never ran
-    os._exit(0)
+    os.waitpid(helper, 0)
+    pid = os.read(pid_r, 32)
+    os.close(pid_r)
+    return Pending(params, mine, report_r, int(pid) if pid.isdigit() else None)
+
+
+def reap(pids):
+    for pid in list(pids):
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                continue
+        except ChildProcessError:
+            pass
+        pids.remove(pid)
 
 
 def main():
@@ -254,6 +340,7 @@ def main():
     with open("/box/seccomp.bpf", "rb") as f:
         seccomp_bpf = f.read()
     os.chdir("/")
+    pending, previous = None, []
     while True:
         try:
             msg, fds, _, _ = socket.recv_fds(ctl, 1 << 20, 5, socket.MSG_CMSG_CLOEXEC)
@@ -262,36 +349,38 @@ def main():
         if not msg:
             return
         req = json.loads(msg)
-        report_r, report_w = os.pipe()
+        params = {"tmp_bytes": int(req["tmp_bytes"]), "tmp_inodes": int(req["tmp_inodes"])}
+        if pending is not None and pending.params != params:
+            pending.discard()
+            pending = None
+        if pending is None:
+            pending = prepare(ctl, params)
         start = time.monotonic()
-        pid = os.fork()
-        if pid == 0:
-            try:
-                ctl.close()
-                os.close(report_r)
-                relay(req, fds, report_w)
-            except BaseException as err:
-                try:
-                    os.write(fds[2], f"sandbox: {err}\n".encode())
-                except OSError:
-                    pass
-            finally:
-                os._exit(127)
-        for fd in (*fds, report_w):
+        current, pending = pending, None
+        try:
+            socket.send_fds(current.sock, [msg], fds)
+        except OSError:
+            pass  # its init died: reported below as a test that never ran
+        for fd in fds:
             os.close(fd)
-        _, _, usage = os.wait4(pid, 0)
-        wall = time.monotonic() - start
-        reply = os.read(report_r, 64)
-        os.close(report_r)
-        status = int(reply) if reply.strip().isdigit() else 127 << 8
-        while True:  # nothing else should be left; reap it if it is
-            try:
-                if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                    break
-            except ChildProcessError:
+        ctl.send(json.dumps({"init": current.pid}).encode())  # which process the supervisor watches
+        pending = prepare(ctl, params)  # the next test's init, made while this test runs
+        reply = b""
+        while not reply.endswith(b"\n"):
+            chunk = os.read(current.report_r, 256)
+            if not chunk:
                 break
-        ctl.send(json.dumps({"status": status, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
-                             "maxrss_kb": usage.ru_maxrss}).encode())
+            reply += chunk
+        wall = time.monotonic() - start
+        current.discard()
+        if current.pid:
+            previous.append(current.pid)  # reaped later: its namespaces take the kernel a while
+        reap(previous)
+        try:
+            status, cpu, maxrss = (int(x) if i != 1 else float(x) for i, x in enumerate(reply.split()[:3]))
+        except ValueError:
+            status, cpu, maxrss = 127 << 8, 0.0, 0
+        ctl.send(json.dumps({"status": status, "wall": wall, "cpu": cpu, "maxrss_kb": maxrss}).encode())
 
 
 main()

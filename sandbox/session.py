@@ -24,14 +24,13 @@ from pathlib import Path
 
 from sandbox.isolation import ENV_ALLOW, SLOT_UID_BASE, walls
 from sandbox.limits import Limits, RunResult
-from sandbox.procfs import sample
+from sandbox.procfs import host_pid, sample
 from sandbox.unsafe import launcher_source
 
 START_TIMEOUT_S = 30.0
 POLL_S = 0.05
 FIRST_POLL_S = 0.05
 GRACE_S = 0.5
-INIT_DEPTH = 2  # server (0) -> relay (1) -> the test's init (2), whose mounts are the test's scratch space
 _closing: list[subprocess.Popen] = []  # sandboxes told to stop; reaped later instead of waited for
 
 
@@ -198,7 +197,7 @@ class Session:
         for fd, tag in ((out_r, "out"), (err_r, "err"), (st_r, "status"), (self.ctl.fileno(), "report")):
             sel.register(fd, selectors.EVENT_READ, tag)
         out, err, status = bytearray(), bytearray(), bytearray()
-        report, done_at = None, None
+        report, done_at, init = None, None, None
         next_poll = start + FIRST_POLL_S
         ctl_fd = self.ctl.fileno()
 
@@ -233,9 +232,13 @@ class Session:
                             msg = self.ctl.recv(65536)
                         except OSError:
                             msg = b""
+                        report = json.loads(msg) if msg else None
+                        if isinstance(report, dict) and "init" in report:  # the test's init: watch it
+                            init = host_pid(self.pid1, report["init"])
+                            report = None
+                            continue
                         sel.unregister(fd)
                         done_at = time.monotonic()
-                        report = json.loads(msg) if msg else None
                         if report is None:
                             res.killed = res.killed or "died"
                         continue
@@ -256,9 +259,9 @@ class Session:
                     else:
                         stop("output")
                 now = time.monotonic()
-                if done_at is None and now >= next_poll:
+                if done_at is None and now >= next_poll and init:
                     next_poll = now + POLL_S
-                    seen = sample(self.pid1, skip_root=True, scratch_depth=INIT_DEPTH)
+                    seen = sample(init, scratch_depth=0)
                     res.peak_rss = max(res.peak_rss, seen.memory)
                     res.cpu_s = max(res.cpu_s, seen.cpu_s)
                     if seen.memory > lim.memory_mb << 20:

@@ -306,14 +306,9 @@ def test_own_hostile_programs_share_one_warm_sandbox_with_honest_ones(host):
     jobs += [Job(source, SUM_TESTS) for source in CONTROLS.values()]
     results = judge_many(jobs, limits=LIMITS, workers=1, progress=False)
     for name, result in zip(names, results):
-        assert result.verdict == "AC", (name, result.to_dict())
+        assert result.verdict == "AC", (name, [(t.verdict, t.detail, t.exit_code, t.signal, t.time_s) for t in result.tests])
     for name, result in zip(CONTROLS, results[len(names):]):
-        assert result.verdict == "AC", (name, result.to_dict())
-
-
-@pytest.mark.parametrize("name", sorted(CONTROLS))
-def test_honest_control_is_accepted(name, host):
-    assert judge(CONTROLS[name], SUM_TESTS, limits=LIMITS).verdict == "AC"
+        assert result.verdict == "AC", (name, [(t.verdict, t.detail, t.exit_code, t.signal, t.time_s) for t in result.tests])
 
 
 JUDGE_RSS_SCRIPT = r"""
