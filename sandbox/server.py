@@ -100,6 +100,14 @@ def close_from(lowest, keep=()):
                 pass  # the directory's own fd, already closed by listdir
 
 
+def say(fd, err):
+    """One line about our own failure, for the judge's SE detail."""
+    try:
+        os.write(fd, f"sandbox: {err}\n".encode())
+    except OSError:
+        pass
+
+
 def write_all(fd, data):
     view = memoryview(data)
     while view:
@@ -218,10 +226,7 @@ def init(sock, report_w, params):
             close_from(5)
             program(req["argv"])
         except BaseException as err:
-            try:
-                os.write(2, f"sandbox: {err}\n".encode())
-            except OSError:
-                pass
+            say(2, err)
         finally:
             os._exit(127)
     status_fd = fds[3]
@@ -300,10 +305,7 @@ def prepare(ctl, params):
                 try:
                     init(theirs, report_w, params)
                 except BaseException as err:
-                    try:
-                        os.write(2, f"sandbox: {err}\n".encode())
-                    except OSError:
-                        pass
+                    say(2, err)
                 finally:
                     os._exit(127)
             os.write(pid_w, b"%d" % pid)
