@@ -93,15 +93,16 @@ def scratch_bytes(pid: int) -> int:
 
 
 def host_pid(root: int, inner: int) -> int | None:
-    """The host PID of the child of `root` whose PID in `root`'s namespace is `inner` (NSpid)."""
-    for tid in tasks(root):
-        for kid in (read(f"/proc/{root}/task/{tid}/children") or b"").split():
-            status = read(f"/proc/{int(kid)}/status") or b""
-            for line in status.splitlines():
-                if line.startswith(b"NSpid:"):
-                    ids = line.split()[1:]
-                    if len(ids) > 1 and int(ids[1]) == inner:
-                        return int(kid)
+    """The host PID of the descendant of `root` whose PID in `root`'s namespace is `inner` (NSpid)."""
+    for pid, depth in tree(root):
+        if depth == 0:
+            continue
+        for line in (read(f"/proc/{pid}/status") or b"").splitlines():
+            if line.startswith(b"NSpid:"):
+                ids = line.split()[1:]
+                if len(ids) > 1 and int(ids[1]) == inner:
+                    return pid
+                break
     return None
 
 
@@ -112,18 +113,15 @@ class Sample:
     processes: int = 0
 
 
-def sample(root: int, *, skip_root: bool = False, scratch_depth: int | None = None) -> Sample:
-    """Memory and CPU of the process tree under `root` (without `root` itself if `skip_root`: the warm
-    sandbox's server is ours). `scratch_depth`: the depth of the process whose tmpfs mounts are the
-    test's (its per-test init), counted into memory."""
-    procs = [(pid, depth) for pid, depth in tree(root) if not (skip_root and depth == 0)]
+def sample(root: int, *, scratch: bool = False) -> Sample:
+    """Memory and CPU of `root` and its descendants; with `scratch`, the bytes on `root`'s tmpfs
+    mounts (the test's init: its /tmp and /dev/shm are the test's) count as memory too."""
+    procs = tree(root)
     out = Sample(processes=len(procs))
     proportional = len(procs) > 1
-    scratch_seen = False
-    for pid, depth in procs:
+    for pid, _ in procs:
         out.memory += memory_of(pid, proportional)
         out.cpu_s += cpu_of(pid)
-        if scratch_depth is not None and depth == scratch_depth and not scratch_seen:
-            out.memory += scratch_bytes(pid)
-            scratch_seen = True
+    if scratch:
+        out.memory += scratch_bytes(root)
     return out

@@ -31,6 +31,7 @@ running when the program ends is killed, and was seen by the supervisor's /proc 
 """
 
 import ctypes
+import gc
 import json
 import os
 import resource
@@ -146,10 +147,10 @@ def fresh_world(req):
 
 
 def program(argv):
-    """PID 2 of the test: fds 0-2 are the test's streams, 3 the pipe to init, 4 the program."""
+    """PID 2 of the test: fds 0-2 are the test's streams, 3 the pipe to init, 4 the program. It
+    inherits init's state: no capabilities, no_new_privs, the seccomp filter."""
     os.setsid()
-    drop_capabilities()
-    install_seccomp()
+    gc.enable()
     prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # as after exec: the supervisor reads its /proc files
     launcher["forked_main"](argv)
 
@@ -202,12 +203,36 @@ def collect(result_r, child, cap):
 
 
 def init(sock, report_w, params):
-    """PID 1 of a test's PID namespace, made before the test arrives: build its world, wait for the
-    test on `sock`, run the program, hand the judge one checked message, report to the server."""
+    """PID 1 of a test's PID namespace, made before the test arrives: build its world, fork the
+    program's process (PID 2, which waits too), wait for the test on `sock`, pass it on, hand the
+    judge one checked message, report to the server."""
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
         signal.signal(sig, signal.SIG_DFL)  # PID 1 ignores default-action signals from its namespace
+    gc.disable()  # short-lived: collections would only dirty (copy) the pages shared with the server
     fresh_world(params)
     close_from(3, keep=(sock.fileno(), report_w))
+    drop_capabilities()  # from here on, init and the program it forks are as the program must be
+    install_seccomp()
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # the program may not read our memory or descriptors
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    child = os.fork()  # the program's process, made now too: it waits for its test below
+    if child == 0:
+        try:
+            sock.close()
+            mine.close()
+            os.close(report_w)
+            msg, fds, _, _ = socket.recv_fds(theirs, 1 << 20, 5, socket.MSG_CMSG_CLOEXEC)
+            if not msg:
+                os._exit(0)
+            for target, fd in enumerate([os.dup(fd) for fd in fds]):
+                os.dup2(fd, target)
+            close_from(5)
+            program(json.loads(msg))
+        except BaseException as err:
+            say(2, err)
+        finally:
+            os._exit(127)
+    theirs.close()
     try:
         msg, fds, _, _ = socket.recv_fds(sock, 1 << 20, 5, socket.MSG_CMSG_CLOEXEC)
     except OSError:
@@ -217,23 +242,11 @@ def init(sock, report_w, params):
     sock.close()
     req = json.loads(msg)
     result_r, result_w = os.pipe()
-    child = os.fork()
-    if child == 0:
-        try:
-            os.close(report_w)
-            for target, fd in enumerate([os.dup(fd) for fd in [*fds[:3], result_w, fds[4]]]):
-                os.dup2(fd, target)
-            close_from(5)
-            program(req["argv"])
-        except BaseException as err:
-            say(2, err)
-        finally:
-            os._exit(127)
+    socket.send_fds(mine, [json.dumps(req["argv"]).encode()], [*fds[:3], result_w, fds[4]])
+    mine.close()
     status_fd = fds[3]
     for fd in (result_w, fds[0], fds[1], fds[2], fds[4]):
         os.close(fd)
-    drop_capabilities()
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # the program may not read our memory or descriptors
     if hasattr(sys, "set_int_max_str_digits"):
         sys.set_int_max_str_digits(50000)  # as the launcher: results may hold integers that long
     data, overflow, status = collect(result_r, child, req["result_cap"])
@@ -275,14 +288,28 @@ def canonical(data, mode, cap, overflow):
 
 
 class Pending:
-    """A test's init, already in its fresh namespaces, waiting for the test (see `prepare`)."""
+    """A test's init, in its fresh namespaces or getting there, waiting for the test (see `prepare`)."""
 
-    def __init__(self, params, sock, report_r, pid):
-        self.params, self.sock, self.report_r, self.pid = params, sock, report_r, pid
+    def __init__(self, params, sock, report_r, pid_r, helper):
+        self.params, self.sock, self.report_r, self.pid_r, self.helper = params, sock, report_r, pid_r, helper
+        self._pid = None
+
+    @property
+    def pid(self):
+        """init's PID (here), from the helper that forked it; read when first needed."""
+        if self.pid_r is not None:
+            text = os.read(self.pid_r, 32)
+            os.close(self.pid_r)
+            self.pid_r = None
+            self._pid = int(text) if text.isdigit() else None
+        return self._pid
 
     def discard(self):
         self.sock.close()  # it exits on EOF
         os.close(self.report_r)
+        if self.pid_r is not None:
+            os.close(self.pid_r)
+            self.pid_r = None
 
 
 def prepare(ctl, params):
@@ -314,10 +341,7 @@ def prepare(ctl, params):
     theirs.close()
     for fd in (report_w, pid_w):
         os.close(fd)
-    os.waitpid(helper, 0)
-    pid = os.read(pid_r, 32)
-    os.close(pid_r)
-    return Pending(params, mine, report_r, int(pid) if pid.isdigit() else None)
+    return Pending(params, mine, report_r, pid_r, helper)
 
 
 def reap(pids):
@@ -342,6 +366,7 @@ def main():
     with open("/box/seccomp.bpf", "rb") as f:
         seccomp_bpf = f.read()
     os.chdir("/")
+    gc.freeze()  # what is loaded now is never collected: forked children do not touch (copy) it
     pending, previous = None, []
     while True:
         try:
@@ -354,6 +379,7 @@ def main():
         params = {"tmp_bytes": int(req["tmp_bytes"]), "tmp_inodes": int(req["tmp_inodes"])}
         if pending is not None and pending.params != params:
             pending.discard()
+            previous.append(pending.helper)
             pending = None
         if pending is None:
             pending = prepare(ctl, params)
@@ -375,9 +401,8 @@ def main():
             reply += chunk
         wall = time.monotonic() - start
         current.discard()
-        if current.pid:
-            previous.append(current.pid)  # reaped later: its namespaces take the kernel a while
-        reap(previous)
+        previous += [current.helper] + ([current.pid] if current.pid else [])
+        reap(previous)  # the helpers, and earlier inits: their namespaces take the kernel a while
         try:
             status, cpu, maxrss = (int(x) if i != 1 else float(x) for i, x in enumerate(reply.split()[:3]))
         except ValueError:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sandbox.isolation import ENV_ALLOW, SLOT_UID_BASE, walls
 from sandbox.limits import Limits, RunResult
-from sandbox.procfs import host_pid, sample
+from sandbox.procfs import cpu_of, host_pid, sample
 from sandbox.unsafe import launcher_source
 
 START_TIMEOUT_S = 30.0
@@ -197,7 +197,8 @@ class Session:
         for fd, tag in ((out_r, "out"), (err_r, "err"), (st_r, "status"), (self.ctl.fileno(), "report")):
             sel.register(fd, selectors.EVENT_READ, tag)
         out, err, status = bytearray(), bytearray(), bytearray()
-        report, done_at, init = None, None, None
+        report, done_at, init, inner = None, None, None, None
+        server_cpu = cpu_of(self.pid1) if self.pid1 else 0.0
         next_poll = start + FIRST_POLL_S
         ctl_fd = self.ctl.fileno()
 
@@ -234,7 +235,7 @@ class Session:
                             msg = b""
                         report = json.loads(msg) if msg else None
                         if isinstance(report, dict) and "init" in report:  # the test's init: watch it
-                            init = host_pid(self.pid1, report["init"])
+                            inner = report["init"]
                             report = None
                             continue
                         sel.unregister(fd)
@@ -259,9 +260,15 @@ class Session:
                     else:
                         stop("output")
                 now = time.monotonic()
-                if done_at is None and now >= next_poll and init:
+                if done_at is None and now >= next_poll:
                     next_poll = now + POLL_S
-                    seen = sample(init, scratch_depth=0)
+                    if init is None and inner is not None:
+                        init = host_pid(self.pid1, inner)
+                    if init is None:  # not found (yet): everything in the sandbox but its server
+                        seen = sample(self.pid1)
+                        seen.memory, seen.cpu_s = max(0, seen.memory), max(0.0, seen.cpu_s - server_cpu)
+                    else:
+                        seen = sample(init, scratch=True)
                     res.peak_rss = max(res.peak_rss, seen.memory)
                     res.cpu_s = max(res.cpu_s, seen.cpu_s)
                     if seen.memory > lim.memory_mb << 20:

@@ -1,5 +1,6 @@
-"""Every hostile program in shared/sandbox/adversarial gets an acceptable verdict, and the host
-conditions its header demands hold afterwards.
+"""Every hostile program in shared/sandbox/adversarial, and every one of ours (tests/sandbox_hostile.py,
+one or more per class of issue 13), gets an acceptable verdict, and the host conditions hold
+afterwards; honest controls the fixes could hurt are accepted, alone and beside hostile programs.
 
 The programs never run outside our sandbox, and this module adds a second wall: the outer test
 re-runs this file under `unshare --pid --fork --mount-proc --net` (needs root or user namespaces),
@@ -268,10 +269,6 @@ def _own(name: str) -> dict:
     return next(h for h in HOSTILE if h["name"] == name)
 
 
-def _tests_of(entry: dict) -> list[dict]:
-    return entry["tests"]
-
-
 @pytest.mark.parametrize("entry", HOSTILE, ids=[h["name"] for h in HOSTILE])
 def test_own_hostile_program(entry, host):
     """Each class of the red team's findings, as a program of ours: a real verdict, nothing carried to
@@ -279,18 +276,17 @@ def test_own_hostile_program(entry, host):
     limits = dataclasses.replace(LIMITS, **entry.get("limits", {}))
     before = _host_before(host)
     start = time.monotonic()
-    result = judge(entry["source"], _tests_of(entry), fn_name=entry.get("fn_name"), limits=limits,
+    result = judge(entry["source"], entry["tests"], fn_name=entry.get("fn_name"), limits=limits,
                    keep_output=True)
     elapsed = time.monotonic() - start
     assert result.verdict in entry["acceptable"], [(t.verdict, t.detail, t.stdout, t.stderr) for t in result.tests]
     _host_after(host, before, result, elapsed, limits)
     if entry["acceptable"] == ["AC"]:
-        assert len(result.tests) == len(_tests_of(entry))
+        assert len(result.tests) == len(entry["tests"])
     if entry.get("same_output"):  # what the program saw of the sandbox is the same in every test
         assert len({t.stderr for t in result.tests}) == 1, [t.stderr for t in result.tests]
     if "max_made" in entry:
-        made = sum(int(t.stderr.split()[-1]) for t in result.tests[:1])
-        assert made <= entry["max_made"]
+        assert all(int(t.stderr.split()[-1]) <= entry["max_made"] for t in result.tests)  # nr_inodes held
     sum_tests, _ = _problem("SUM")
     assert judge(BENIGN, sum_tests, limits=LIMITS).verdict == "AC"
 
@@ -302,7 +298,7 @@ def test_own_hostile_programs_share_one_warm_sandbox_with_honest_ones(host):
 
     names = ["h01_state_everywhere", "h02_poison_pid1", "h10_deep_tree", "h06_bad_process_name",
              "h01_state_everywhere", "h02_poison_pid1"]
-    jobs = [Job(_own(n)["source"], _tests_of(_own(n))) for n in names]
+    jobs = [Job(_own(n)["source"], _own(n)["tests"]) for n in names]
     jobs += [Job(source, SUM_TESTS) for source in CONTROLS.values()]
     results = judge_many(jobs, limits=LIMITS, workers=1, progress=False)
     for name, result in zip(names, results):
