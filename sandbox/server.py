@@ -151,6 +151,8 @@ def program(argv):
     inherits init's state: no capabilities, no_new_privs, the seccomp filter."""
     os.setsid()
     gc.enable()
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as a new interpreter has them (init's
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # are PID 1's): KeyboardInterrupt, BrokenPipeError
     prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # as after exec: the supervisor reads its /proc files
     launcher["forked_main"](argv)
 

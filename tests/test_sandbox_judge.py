@@ -238,3 +238,12 @@ def test_the_unsafe_runner_judges_our_own_code_with_the_same_limits():
     assert judge("def addTwo(a, b):\n    return a + b\n", ADD, fn_name="addTwo", limits=unsafe).verdict == "AC"
     slept = judge("import time\ntime.sleep(10)", SUM[:1], limits=unsafe)
     assert slept.verdict == "TLE" and "wall-clock backstop" in slept.tests[0].detail
+
+
+def test_a_test_process_has_the_signal_handling_of_a_new_interpreter():
+    """Broken pipes raise BrokenPipeError (SIGPIPE ignored), SIGINT raises KeyboardInterrupt."""
+    program = ("import os, signal, sys\n"
+               "r, w = os.pipe(); os.close(r)\n"
+               "try:\n    os.write(w, b'x')\nexcept BrokenPipeError:\n    print('pipe')\n"
+               "try:\n    os.kill(os.getpid(), signal.SIGINT)\nexcept KeyboardInterrupt:\n    print('int')\n")
+    assert judge(program, [{"input": "", "output": "pipe\nint"}], limits=LIMITS).verdict == "AC"
