@@ -171,7 +171,7 @@ def reopen_stdio():
     import io
 
     def stream(fd, mode, like, line_buffering):
-        buffer = open(fd, mode + "b", buffering=-1, closefd=False)
+        buffer = io.open(fd, mode + "b", buffering=-1, closefd=False)
         return io.TextIOWrapper(buffer, encoding=like.encoding, errors=like.errors, newline="\n",
                                 line_buffering=line_buffering)
 
