@@ -2,7 +2,8 @@
 
 N samples (correct programs for a cheap stdin problem) x T tests each, judged by `judge_many` with one
 worker per core. Then the same job while one busy-loop process per core competes for the CPUs: the
-contention-adjusted time limit must not turn any correct program into a TLE.
+time limit (CPU time over the test's processes, wall-clock backstop 3x+2 s) must not turn any
+correct program into a TLE.
 
     PYTHONPATH=. python bench/sandbox_throughput.py [--samples 200] [--tests 20] [--timeout 6]
 """

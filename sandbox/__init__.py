@@ -9,8 +9,8 @@ outside it (`sandbox.judge`), and `judge_many` spreads many programs over the co
 
 from sandbox.isolation import IsolationUnavailable, walls
 from sandbox.judge import VERDICTS, BadTests, Judgement, TestCase, TestVerdict, judge
+from sandbox.limits import Limits
 from sandbox.pool import Job, judge_many
-from sandbox.runner import Limits
 
 __all__ = ["VERDICTS", "BadTests", "IsolationUnavailable", "Job", "Judgement", "Limits", "TestCase", "TestVerdict",
            "judge", "judge_many", "walls"]

@@ -26,3 +26,21 @@ def first_difference(expected: str, got: str, cap: int = CAP, max_lines: int = 1
         if a != b:
             return f"line {i + 1}: expected {_show(a, cap)}, got {_show(b, cap)}"
     return ""
+
+
+HEAD_BYTES = 1 << 20  # only this much of an untrusted output is decoded for the message
+
+
+def _head(text: str) -> str:
+    """`text` up to its last whole line within HEAD_BYTES characters."""
+    if len(text) <= HEAD_BYTES:
+        return text
+    cut = text.rfind("\n", 0, HEAD_BYTES)
+    return text[: cut if cut > 0 else HEAD_BYTES]
+
+
+def wa_detail(stdout: bytes, expected: str) -> str:
+    """The WA message for a stdio test, built from a bounded head of the program's output."""
+    got = stdout[: HEAD_BYTES + 1].decode("utf-8", errors="replace")
+    return (first_difference(_head(expected), _head(got))
+            or f"the output differs after its first {HEAD_BYTES >> 20} MiB")

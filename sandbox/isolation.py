@@ -1,9 +1,10 @@
 """How a program gets its walls: the bubblewrap command line, the uid it runs as, and a preflight.
 
-bubblewrap (Debian/Ubuntu package `bubblewrap`) gives each run new user, PID, network, IPC, UTS,
-cgroup and mount namespaces, a read-only view of /usr (plus the interpreter's prefix), private
-size-capped tmpfs /tmp and /dev/shm, only /dev/null, /dev/zero and /dev/urandom, a cleared
-environment plus an allow-list, no capabilities, and our seccomp filter. When the runner is root it
+bubblewrap (Debian/Ubuntu package `bubblewrap`) gives each worker's sandbox new user, PID, network,
+IPC, UTS, cgroup and mount namespaces, a read-only view of /usr (plus the interpreter's prefix),
+only /dev/null, /dev/zero and /dev/urandom, a cleared environment plus an allow-list. Inside it,
+the server gives every test fresh PID, network, IPC and mount namespaces with its own tmpfs /tmp
+and /dev/shm, then drops all capabilities and applies our seccomp filter (sandbox/server.py). When the runner is root it
 first drops to a dedicated unprivileged host uid per worker slot, so even the sandbox's mapped uid is
 nobody on the host. Isolation that cannot be had is refused with the reason; running without it is a
 separate, explicit opt-in (`Limits.unsafe_no_sandbox`).
@@ -59,10 +60,13 @@ class Walls:
     drop_to_slot_uid: bool
     setpriv: str = "setpriv"
 
-    def argv(self, *, tmp_bytes: int, files: dict[str, int], seccomp_fd: int, status_fd: int,
-             command: list[str]) -> list[str]:
-        """bwrap command line; `files` maps sandbox paths to fds whose content is copied there."""
-        args = [self.bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session", "--as-pid-1",
+    def argv(self, *, tmp_bytes: int, files: dict[str, int], status_fd: int, command: list[str]) -> list[str]:
+        """bwrap command line; `files` maps sandbox paths to fds whose content is copied there.
+        The command keeps capabilities inside the sandbox's user namespace (only there do they mean
+        anything): the server needs them to build each test's namespaces and drops them all in the
+        test's processes, which also get the seccomp filter from it (see sandbox/server.py)."""
+        args = [self.bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+                "--as-pid-1", "--cap-add", "ALL",
                 "--hostname", "sandbox", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--clearenv"]
         for key, value in ENV_ALLOW.items():
             args += ["--setenv", key, value]
@@ -83,7 +87,7 @@ class Walls:
         args += ["--size", str(tmp_bytes), "--tmpfs", "/dev/shm", "--size", str(tmp_bytes), "--tmpfs", "/tmp"]
         for dest, fd in files.items():
             args += ["--perms", "0444", "--ro-bind-data", str(fd), dest]
-        args += ["--remount-ro", "/", "--chdir", "/tmp", "--seccomp", str(seccomp_fd), "--json-status-fd", str(status_fd), "--"]
+        args += ["--remount-ro", "/", "--chdir", "/", "--json-status-fd", str(status_fd), "--"]
         return args + command
 
     def drop_privileges(self, slot: int) -> list[str]:
@@ -119,16 +123,36 @@ def walls() -> Walls:
     return candidate
 
 
+# What the server does per test (sandbox/server.py), tried once: new PID, network, IPC and mount
+# namespaces and a tmpfs mount, with the capabilities bwrap leaves inside the sandbox.
+_PROBE_SCRIPT = (
+    "import ctypes, os\n"
+    "libc = ctypes.CDLL(None, use_errno=True)\n"
+    "def need(ret, what):\n"
+    "    if ret != 0:\n"
+    "        raise SystemExit(what + ': ' + os.strerror(ctypes.get_errno()))\n"
+    "need(libc.unshare(0x20000000), 'unshare(CLONE_NEWPID)')\n"
+    "pid = os.fork()\n"
+    "if pid == 0:\n"
+    "    need(libc.unshare(0x20000 | 0x08000000 | 0x40000000), 'unshare(CLONE_NEWNS|NEWIPC|NEWNET)')\n"
+    "    need(libc.mount(b'none', b'/', None, ctypes.c_ulong(16384 | (1 << 18)), None), 'mount --make-rprivate /')\n"
+    "    need(libc.mount(b'tmpfs', b'/tmp', b'tmpfs', ctypes.c_ulong(6), b'size=1m,nr_inodes=64'), 'mount tmpfs')\n"
+    "    os._exit(0)\n"
+    "raise SystemExit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))\n"
+)
+
+
 def _probe(w: Walls) -> None:
-    """Run `true` in the same namespaces to turn kernel refusals into one clear sentence."""
-    cmd = w.drop_privileges(0) + [w.bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--uid", str(SANDBOX_UID),
-           "--ro-bind", "/usr", "/usr"]
+    """Build the same namespaces (and, inside, a test's) to turn kernel refusals into one clear sentence."""
+    cmd = w.drop_privileges(0) + [w.bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
+                                  "--cap-add", "ALL", "--uid", str(SANDBOX_UID), "--ro-bind", "/usr", "/usr",
+                                  "--tmpfs", "/tmp", "--proc", "/proc"]
     for top in TOP_LEVEL:
         if os.path.islink(top):
             cmd += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             cmd += ["--ro-bind", top, top]
-    cmd += _interpreter_binds(w.python) + [w.python, "-I", "-c", "pass"]
+    cmd += _interpreter_binds(w.python) + [w.python, "-I", "-c", _PROBE_SCRIPT]
     try:
         done = subprocess.run(cmd, check=False, capture_output=True, timeout=30)
     except (OSError, subprocess.SubprocessError) as err:
@@ -139,6 +163,7 @@ def _probe(w: Walls) -> None:
             "bubblewrap cannot create the sandbox here: "
             + (detail[-1] if detail else f"exit status {done.returncode}")
             + ". It needs unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 and "
-            "user.max_user_namespaces > 0; on Ubuntu 24.04+ an AppArmor profile allowing userns for bwrap), "
+            "user.max_user_namespaces > 0; on Ubuntu 24.04+ an AppArmor profile allowing userns for bwrap; "
+            "inside a container, one that lets the sandbox make PID, network, IPC and mount namespaces), "
             f"and {w.python} readable by an unprivileged user (set {ENV_PYTHON} to choose another)."
         )

@@ -4,8 +4,9 @@ The sandbox sees only the program and one test's input. Expected outputs stay in
 exit status 0 is necessary, never sufficient. Tests run in order (public then private, as given) and
 judging stops at the first test that is not AC, as LiveCodeBench does.
 
-Verdicts: AC, WA, TLE (time), MLE (memory), OLE (output cap), RE (crash, non-zero exit, load error),
-SE (the runner itself failed: never caused by what a program does).
+Verdicts: AC, WA, TLE (CPU time, or the wall-clock backstop), MLE (memory), OLE (output cap), RE
+(crash, non-zero exit, load error), SE (the runner itself failed, or under `judge_many` the item's
+tests are malformed: never caused by what a program does).
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sandbox.compare import MODES, call_equal, decode_call_result, loads_expected, loads_strict, stdio_equal
-from sandbox.difference import first_difference
+from sandbox.difference import first_difference, wa_detail
 from sandbox.isolation import IsolationUnavailable
+from sandbox.limits import Limits, RunResult
 from sandbox.prelude import prelude_arg
-from sandbox.runner import Limits, RunResult, run
 from sandbox.session import Session, sealed_program
+from sandbox.unsafe import run
 
 VERDICTS = ("AC", "WA", "TLE", "MLE", "OLE", "RE", "SE")
 
@@ -100,23 +102,35 @@ def _failure(res: RunResult, message: str = "") -> tuple[str, str]:
     return "RE", message or f"exit status {res.exit_code}: {last[0][:300]}"
 
 
+def result_bound(expected: str) -> int:
+    """The largest call-based result message worth parsing: a value equal to `expected` encodes (as
+    the sandbox's compact JSON) in at most a few times its text (`1e15` -> `1000000000000000.0`)."""
+    return 8 * len(expected.encode()) + (64 << 10)
+
+
 def verdict_for(res: RunResult, expected: str, mode: str, call: bool, limits: Limits) -> tuple[str, str]:
     if res.killed == "output":
         return "OLE", f"output over {limits.output_mb} MiB"
-    if res.killed == "memory":
-        return "MLE", f"resident memory over {limits.memory_mb} MiB"
+    if res.killed == "memory" or res.peak_rss > limits.memory_mb << 20:  # any recorded peak over the limit
+        return "MLE", f"memory over {limits.memory_mb} MiB"
     if res.killed == "time" or res.time_s > limits.timeout_s:
-        return "TLE", f"over {limits.timeout_s:g} s"
+        if res.cpu_s > limits.timeout_s:
+            return "TLE", f"over {limits.timeout_s:g} s of CPU time"
+        return "TLE", f"over the {limits.hard_wall_s:g} s wall-clock backstop"
     if res.killed == "died":  # the sandbox's PID 1 vanished under this program
         return "RE", "the sandbox died while running the program"
     if not res.started:
         return "SE", "sandbox failed to start: " + res.bwrap_error
     if call:
         body = res.status[1:]
+        if len(body) > result_bound(expected):  # cannot equal the expected value: not worth parsing
+            return ("RE", "malformed result") if res.exit_code != 0 else ("WA", "result far larger than expected")
         try:
             message = loads_strict(body) if body else None
-        except ValueError:
+        except (ValueError, RecursionError, MemoryError):
             message = None
+        if isinstance(message, dict) and "oversize" in message:
+            return "OLE", f"result over {limits.output_mb} MiB"
         if res.exit_code != 0 or not isinstance(message, dict):
             err = message.get("error", "") if isinstance(message, dict) else ""
             return _failure(res, str(err) if err else "no result returned")
@@ -125,15 +139,14 @@ def verdict_for(res: RunResult, expected: str, mode: str, call: bool, limits: Li
         try:
             value = decode_call_result(message)
             expected_value = loads_expected(expected)
-        except (ValueError, KeyError, IndexError, TypeError) as err:
+        except (ValueError, KeyError, IndexError, TypeError, RecursionError) as err:
             return "RE", f"malformed result ({type(err).__name__})"
         if call_equal(value, expected_value, mode):
             return "AC", ""
         return "WA", first_difference(expected, json.dumps(value, default=repr))
     if res.exit_code != 0:
         return _failure(res)
-    output = res.stdout.decode("utf-8", errors="surrogateescape")
-    return ("AC", "") if stdio_equal(output, expected, mode) else ("WA", first_difference(expected, output))
+    return ("AC", "") if stdio_equal(res.stdout, expected, mode) else ("WA", wa_detail(res.stdout, expected))
 
 
 def judge(program: str, tests: Sequence[Any], *, mode: str = "lcb", fn_name: str | None = None,

@@ -24,9 +24,10 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from sandbox.compare import MODES
 from sandbox.isolation import walls
-from sandbox.judge import Judgement, judge
-from sandbox.runner import Limits
+from sandbox.judge import BadTests, Judgement, TestVerdict, judge
+from sandbox.limits import Limits
 from sandbox.session import Session
 
 
@@ -47,8 +48,11 @@ def judge_many(jobs: Sequence[Job], *, mode: str = "lcb", limits: Limits | None 
                progress: bool = True, description: str = "judging",
                on_result: Callable[[Judgement], None] | None = None) -> list[Judgement]:
     """Judge every job; results in job order. Raises IsolationUnavailable before starting if needed.
+    A job whose tests are malformed gets verdict SE with the reason in its test's `detail`.
 
     `on_result` sees each judgement as it is decided (from worker threads), for a caller's own progress."""
+    if mode not in MODES:  # the batch's own argument: refused before anything runs
+        raise BadTests(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}.")
     limits = limits or Limits()
     if not limits.unsafe_no_sandbox:
         walls()
@@ -69,6 +73,8 @@ def judge_many(jobs: Sequence[Job], *, mode: str = "lcb", limits: Limits | None 
             try:
                 result = judge(job.program, job.tests, mode=mode, fn_name=job.fn_name, limits=limits,
                                session=session)
+            except BadTests as err:  # this item's fault alone: its own verdict, the batch goes on
+                result = Judgement("SE", [TestVerdict("SE", 0.0, 0.0, detail=f"malformed tests: {err}")], mode=mode)
             finally:
                 slots.put(session)
             with lock:

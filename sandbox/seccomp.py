@@ -1,4 +1,7 @@
-"""The seccomp denylist every sandboxed process runs under, compiled to BPF by libseccomp (pyseccomp).
+"""The seccomp denylist every sandboxed program runs under, compiled to BPF by libseccomp (pyseccomp).
+
+The sandbox's server installs it in each test's program process (after it has set up that test's
+namespaces, which the filter forbids) before any untrusted code runs.
 
 A denylist, not an allowlist: Python and its C extensions use many syscalls, and the namespaces and
 the unprivileged uid already take away what root would have. What is denied here is what could
@@ -24,10 +27,15 @@ DENIED = (
     "swapon", "swapoff", "acct", "quotactl", "open_by_handle_at", "name_to_handle_at",
     "syslog", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "vhangup",
     "iopl", "ioperm", "fanotify_init", "lookup_dcookie", "uselib", "nfsservctl",
-    # System V IPC objects would outlive a test inside a warm sandbox (POSIX shm/semaphores live in
-    # /dev/shm, which is emptied between tests, and keep working).
-    "shmget", "semget", "msgget",
+    # Memory the limit could not see: System V segments and memfds live on without being mapped by
+    # anyone (POSIX shm lives in the test's own /dev/shm, whose pages the memory limit counts).
+    "shmget", "semget", "msgget", "memfd_create", "memfd_secret",
 )
+# Limits, priority and scheduling of *another* process (the argument naming it is not 0 = self):
+# refused, so that a program cannot make its test's init crash (a tiny stack limit) or starve. Its
+# own are still its to change (setrlimit, nice, sched_setaffinity(0, ...)).
+OTHER_PROCESS_ARG = {"prlimit64": 0, "setpriority": 1, "sched_setaffinity": 0, "sched_setscheduler": 0,
+                     "sched_setparam": 0, "sched_setattr": 0, "ioprio_set": 1}
 # CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET
 CLONE_NEW_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000)
 
@@ -55,6 +63,11 @@ def denylist_bpf() -> bytes:
             pass  # a syscall this architecture does not have
     for flag in CLONE_NEW_FLAGS:
         flt.add_rule(deny, "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
+    for name, arg in OTHER_PROCESS_ARG.items():
+        try:
+            flt.add_rule(deny, name, sc.Arg(arg, sc.NE, 0))
+        except (ValueError, RuntimeError, OSError):
+            pass
     try:
         flt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
     except (ValueError, RuntimeError, OSError):

@@ -1,11 +1,12 @@
-"""A warm sandbox per worker: namespaces built once, a fresh process for every test.
+"""A warm sandbox per worker: the bubblewrap walls built once, fresh namespaces for every test.
 
-Building namespaces (the network namespace above all) costs more than starting Python, so judging
-each test in its own sandbox would spend most of the time on walls. Instead one bwrap runs
-`server.py` as PID 1 and, per test, we hand it the test's pipes and the program (a sealed, immutable
-memfd); it forks a new process from its clean, already started interpreter, and afterwards kills every leftover process and empties /tmp and
-/dev/shm before it reports. Time, memory and output limits are enforced from here; any kill takes
-the whole sandbox down and the next test gets a fresh one.
+Starting bwrap and an interpreter costs more than a test, so one bwrap runs `server.py` as PID 1
+and, per test, we hand it the test's pipes and the program (a sealed, immutable memfd); it forks
+the test's processes from its already started interpreter into new PID, network, IPC and mount
+namespaces with their own tmpfs (see sandbox/server.py), so a verdict depends on the program and
+the test alone. Limits are enforced from here, by watching /proc: CPU time summed over every
+process of the test (with a wall-clock backstop), memory as PSS plus the test's tmpfs pages,
+output bytes. Any kill takes the whole sandbox down and the next test gets a fresh one.
 """
 
 from __future__ import annotations
@@ -21,10 +22,15 @@ import time
 from functools import cache
 from pathlib import Path
 
-from sandbox.isolation import ENV_ALLOW, walls
-from sandbox.runner import FIRST_POLL_S, GRACE_S, POLL_S, Limits, RunResult, _sample, launcher_source
+from sandbox.isolation import ENV_ALLOW, SLOT_UID_BASE, walls
+from sandbox.limits import Limits, RunResult
+from sandbox.procfs import cpu_of, host_pid, sample
+from sandbox.unsafe import launcher_source
 
 START_TIMEOUT_S = 30.0
+POLL_S = 0.05
+FIRST_POLL_S = 0.05
+GRACE_S = 0.5
 _closing: list[subprocess.Popen] = []  # sandboxes told to stop; reaped later instead of waited for
 
 
@@ -80,15 +86,13 @@ class Session:
         w = walls()
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         json_r, json_w = os.pipe()
-        sec_r, sec_w = os.pipe()
-        os.write(sec_w, w.seccomp)
-        os.close(sec_w)
-        files = {"/box/launch.py": _memfd("launch", launcher_source()), "/box/server.py": _memfd("server", server_source())}
-        child_fds = [*files.values(), sec_r, json_w, theirs.fileno()]
+        files = {"/box/launch.py": _memfd("launch", launcher_source()), "/box/server.py": _memfd("server", server_source()),
+                 "/box/seccomp.bpf": _memfd("seccomp", w.seccomp)}
+        child_fds = [*files.values(), json_w, theirs.fileno()]
         try:
-            command = [w.python, "-I", "/box/server.py", str(theirs.fileno()), w.python]
-            argv = w.drop_privileges(self.slot) + w.argv(tmp_bytes=self.limits.tmp_mb << 20, files=files,
-                                                         seccomp_fd=sec_r, status_fd=json_w, command=command)
+            command = [w.python, "-I", "/box/server.py", str(theirs.fileno())]
+            argv = w.drop_privileges(self.slot) + w.argv(tmp_bytes=1 << 20, files=files, status_fd=json_w,
+                                                         command=command)
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.PIPE, pass_fds=child_fds,
                                          env={"PATH": ENV_ALLOW["PATH"]})
@@ -142,6 +146,16 @@ class Session:
         self.pid1 = None
         reap_closed()
 
+    def _pipes(self) -> list[tuple[int, int]]:
+        """stdin, stdout, stderr and status pipes. When we are root the sandbox runs as the slot's uid:
+        the pipes become its, so that `open('/dev/stdin')` works as for any process's own stdin."""
+        pipes = [os.pipe() for _ in range(4)]
+        if walls().drop_to_slot_uid:
+            uid = SLOT_UID_BASE + self.slot
+            for fd in (pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]):
+                os.fchown(fd, uid, uid)
+        return pipes
+
     def run(self, program_fd: int, stdin: bytes, inner: list[str]) -> RunResult:
         """Run the launcher (`inner` = mode and its arguments) on the program (`sealed_program`) and
         one test input."""
@@ -149,18 +163,20 @@ class Session:
             self._start()
         lim = self.limits
         res = RunResult()
-        pipes = [os.pipe() for _ in range(4)]  # stdin, stdout, stderr, status
+        pipes = self._pipes()
         their = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
         in_w, out_r, err_r, st_r = pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]
-        argv = [inner[0], "3", lim.rlimit_spec(), *inner[1:]]
+        out_cap, err_cap = lim.output_mb << 20, lim.stderr_kb << 10
+        request = json.dumps({"argv": [inner[0], "3", lim.rlimit_spec(), *inner[1:]], "tmp_bytes": lim.tmp_mb << 20,
+                              "tmp_inodes": lim.tmp_inodes, "result_cap": out_cap}).encode()
         start = time.monotonic()
         try:
             try:
-                socket.send_fds(self.ctl, [json.dumps(argv).encode()], [*their, program_fd])
+                socket.send_fds(self.ctl, [request], [*their, program_fd])
             except OSError:  # the previous sandbox is gone: build a new one, once
                 self.kill()
                 self._start()
-                socket.send_fds(self.ctl, [json.dumps(argv).encode()], [*their, program_fd])
+                socket.send_fds(self.ctl, [request], [*their, program_fd])
         finally:
             for fd in their:
                 os.close(fd)
@@ -180,17 +196,19 @@ class Session:
             close(in_w)
         for fd, tag in ((out_r, "out"), (err_r, "err"), (st_r, "status"), (self.ctl.fileno(), "report")):
             sel.register(fd, selectors.EVENT_READ, tag)
-        out, out_len, err, status = [], 0, bytearray(), bytearray()
-        out_cap, err_cap = lim.output_mb << 20, lim.stderr_kb << 10
-        report, done_at, delay = None, None, 0.0
+        out, err, status = bytearray(), bytearray(), bytearray()
+        report, done_at, init, inner = None, None, None, None
+        server_cpu = cpu_of(self.pid1) if self.pid1 else 0.0
         next_poll = start + FIRST_POLL_S
         ctl_fd = self.ctl.fileno()
 
         def stop(reason: str) -> None:  # kill the whole sandbox; its pipes then reach EOF
+            nonlocal done_at
             res.killed = res.killed or reason
             if ctl_fd in sel.get_map():
                 sel.unregister(ctl_fd)
             self.kill()
+            done_at = done_at or time.monotonic()
 
         try:
             while True:
@@ -215,9 +233,13 @@ class Session:
                             msg = self.ctl.recv(65536)
                         except OSError:
                             msg = b""
+                        report = json.loads(msg) if msg else None
+                        if isinstance(report, dict) and "init" in report:  # the test's init: watch it
+                            inner = report["init"]
+                            report = None
+                            continue
                         sel.unregister(fd)
                         done_at = time.monotonic()
-                        report = json.loads(msg) if msg else None
                         if report is None:
                             res.killed = res.killed or "died"
                         continue
@@ -226,53 +248,52 @@ class Session:
                         sel.unregister(fd)
                         continue
                     if tag == "out":
-                        out_len += len(chunk)
-                        if out_len > out_cap:
+                        if len(out) + len(chunk) > out_cap:
                             sel.unregister(fd)
                             stop("output")
                         else:
-                            out.append(chunk)
+                            out += chunk
                     elif tag == "err":
-                        if len(err) < err_cap:
-                            err += chunk[: err_cap - len(err)]
-                    elif len(status) <= out_cap:
+                        err += chunk[: max(0, err_cap - len(err))]
+                    elif len(status) + len(chunk) <= out_cap + 4096:
                         status += chunk
                     else:
                         stop("output")
-                if res.killed and done_at is None:
-                    done_at = time.monotonic()
                 now = time.monotonic()
                 if done_at is None and now >= next_poll:
                     next_poll = now + POLL_S
-                    rss, d, cpu = _sample(self.pid1, skip_root=True)
-                    res.peak_rss = max(res.peak_rss, rss)
-                    res.cpu_s = max(res.cpu_s, cpu)
-                    delay = max(delay, d)
-                    wall = now - start
-                    if rss > lim.memory_mb << 20:
+                    if init is None and inner is not None:
+                        init = host_pid(self.pid1, inner)
+                    if init is None:  # not found (yet): everything in the sandbox but its server
+                        seen = sample(self.pid1)
+                        seen.memory, seen.cpu_s = max(0, seen.memory), max(0.0, seen.cpu_s - server_cpu)
+                    else:
+                        seen = sample(init, scratch=True)
+                    res.peak_rss = max(res.peak_rss, seen.memory)
+                    res.cpu_s = max(res.cpu_s, seen.cpu_s)
+                    if seen.memory > lim.memory_mb << 20:
                         stop("memory")
-                    elif wall - delay > lim.timeout_s or wall > lim.hard_wall_s:
+                    elif res.cpu_s > lim.timeout_s or now - start > lim.hard_wall_s:
                         stop("time")
-                    if res.killed:
-                        done_at = time.monotonic()
         finally:
             sel.close()
             for fd in sorted(mine):  # a copy: close() shrinks the set
                 close(fd)
-        res.stdout, res.stderr, res.status = b"".join(out), bytes(err), bytes(status)
+        res.stdout, res.stderr, res.status = bytes(out), bytes(err), bytes(status)
+        del out
         res.started = res.status.startswith(b"R")
         if report is not None:
-            code = os.waitstatus_to_exitcode(report["status"])
+            code = os.waitstatus_to_exitcode(int(report["status"]))
             res.exit_code, res.signal = code, (-code if code < 0 else None)
             res.wall_s = float(report["wall"])
             res.cpu_s = max(res.cpu_s, float(report["cpu"]))
             res.peak_rss = max(res.peak_rss, int(report["maxrss_kb"]) * 1024)
-            if not report.get("clean"):
-                self.kill()  # something could not be wiped: the next test gets a fresh sandbox
         else:
             res.wall_s = time.monotonic() - start
             res.exit_code, res.signal = -signal.SIGKILL, signal.SIGKILL
             if not res.killed:
                 self.kill()
-        res.time_s = max(0.0, res.wall_s - delay)
+        res.time_s = res.cpu_s
+        if not res.started and not res.killed:
+            res.bwrap_error = res.stderr.decode(errors="replace").strip()[-500:] or f"exit status {res.exit_code}"
         return res

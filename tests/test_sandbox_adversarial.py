@@ -1,5 +1,6 @@
-"""Every hostile program in shared/sandbox/adversarial gets an acceptable verdict, and the host
-conditions its header demands hold afterwards.
+"""Every hostile program in shared/sandbox/adversarial, and every one of ours (tests/sandbox_hostile.py,
+one or more per class of issue 13), gets an acceptable verdict, and the host conditions hold
+afterwards; honest controls the fixes could hurt are accepted, alone and beside hostile programs.
 
 The programs never run outside our sandbox, and this module adds a second wall: the outer test
 re-runs this file under `unshare --pid --fork --mount-proc --net` (needs root or user namespaces),
@@ -8,6 +9,7 @@ and only that inner run executes the programs.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -26,8 +28,10 @@ from pathlib import Path
 import pytest
 
 from sandbox.judge import judge
-from sandbox.runner import Limits
+from sandbox.limits import Limits
 from sandbox.session import reap_closed
+from tests.sandbox_hostile import CONTROLS, HOSTILE
+from tests.sandbox_hostile import SUM as SUM_TESTS
 
 WALL_ENV = "EVALKIT_SANDBOX_OUTER_WALL"
 INSIDE_WALL = os.environ.get(WALL_ENV) == "1"
@@ -48,8 +52,11 @@ def test_adversarial_programs_inside_outer_wall():
     assert unshare, "util-linux `unshare` is needed for the outer wall"
     env = dict(os.environ, **{WALL_ENV: "1"})
     env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH", "")])
-    cmd = [unshare, "--pid", "--fork", "--mount-proc", "--net", sys.executable, "-m", "pytest", __file__,
-           "-q", "-p", "no:cacheprovider", "-x"]
+    # a private /tmp too: the fixtures live at fixed paths there, and other runs of this suite on the
+    # same host (other users, CI) must not rewrite them under us
+    inner = f"exec {sys.executable} -m pytest {__file__} -q -p no:cacheprovider -x"
+    cmd = [unshare, "--pid", "--fork", "--mount-proc", "--net", "sh", "-c",
+           "mount -t tmpfs -o size=2g tmpfs /tmp 2>/dev/null; " + inner]
     done = subprocess.run(cmd, check=False, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     assert " passed" in done.stdout and "error" not in done.stdout.splitlines()[-1]
@@ -165,37 +172,25 @@ def _problem(name: str):
     return tests, prob.get("fn_name")
 
 
-PROGRAMS = MANIFEST["programs"] if MANIFEST else []
+def _host_before(host: dict) -> dict:
+    return {"tasks": _task_count(), "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+            "free": {p: _free(p) for p in ("/tmp", "/dev/shm", str(host["workdir"]))}}
 
 
-@pytest.mark.parametrize("entry", PROGRAMS, ids=[p["file"] for p in PROGRAMS])
-def test_adversarial_program(entry, host):
-    source = (ADV / entry["file"]).read_text()
-    tests, fn_name = _problem(entry["problem"])
-    if entry["file"].startswith("42_"):
-        tests = tests + [{"input": "2\n5 5\n", "output": "10\n"}]
-    tasks_before = _task_count()
-    free_before = {p: _free(p) for p in ("/tmp", "/dev/shm", str(host["workdir"]))}
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    start = time.monotonic()
-    result = judge(source, tests, fn_name=fn_name, limits=LIMITS, keep_output=True)
-    elapsed = time.monotonic() - start
-    assert result.verdict in entry["acceptable_verdicts"], (result.verdict, result.to_dict())
-    assert result.verdict != "SE"
+def _host_after(host: dict, before: dict, result, elapsed: float, limits: Limits) -> str:
+    """The checks every hostile run must pass: a real verdict in bounded time, no leftover process,
+    host files, secrets, environment and network untouched, disk back. Returns what it printed."""
+    assert result.verdict != "SE", result.to_dict()
     outputs = "".join((t.stdout or "") + (t.stderr or "") for t in result.tests)
-    conditions = " ".join(entry["must_hold_afterwards"])
-
     # bounded time: the per-test hard wall is timeout*wall_factor+2 s, plus a little for set-up
-    assert elapsed <= len(result.tests) * (LIMITS.hard_wall_s + 1) + 5
-    if "returns<=wall+2s" in conditions:
-        assert result.tests[-1].time_s <= LIMITS.timeout_s + 2
+    assert elapsed <= len(result.tests) * (limits.hard_wall_s + 1) + 5
     # nothing survives the run, in this PID namespace (the outer wall) at all
     deadline = time.monotonic() + 2
-    while (_marker_processes() or _task_count() > tasks_before + 2) and time.monotonic() < deadline:
+    while (_marker_processes() or _task_count() > before["tasks"] + 2) and time.monotonic() < deadline:
         reap_closed()  # the runner's own housekeeping: collect exited bwrap processes
         time.sleep(0.1)
     assert _marker_processes() == []
-    assert _task_count() <= tasks_before + 2
+    assert _task_count() <= before["tasks"] + 2
     # host files, secrets, environment, network
     assert {p: _sha(p) for p in host["hashes"]} == host["hashes"]
     assert _syspath_state() == host["syspath"]
@@ -207,8 +202,29 @@ def test_adversarial_program(entry, host):
             assert line.split()[1] in ("/etc/hostname", "/proc/1/cmdline", "/proc/1/environ"), line
     assert host["listener"].accepted == 0
     assert _marker_files("ADV_MARKER", host) == []
-    for path, before in free_before.items():  # other users share the disk: allow their noise
-        assert before - _free(path) < (64 << 20 if path == "/dev/shm" else 512 << 20), path
+    for path, free in before["free"].items():  # other users share the disk: allow their noise
+        assert free - _free(path) < (64 << 20 if path == "/dev/shm" else 512 << 20), path
+    return outputs
+
+
+PROGRAMS = MANIFEST["programs"] if MANIFEST else []
+
+
+@pytest.mark.parametrize("entry", PROGRAMS, ids=[p["file"] for p in PROGRAMS])
+def test_adversarial_program(entry, host):
+    source = (ADV / entry["file"]).read_text()
+    tests, fn_name = _problem(entry["problem"])
+    if entry["file"].startswith("42_"):
+        tests = tests + [{"input": "2\n5 5\n", "output": "10\n"}]
+    before = _host_before(host)
+    start = time.monotonic()
+    result = judge(source, tests, fn_name=fn_name, limits=LIMITS, keep_output=True)
+    elapsed = time.monotonic() - start
+    assert result.verdict in entry["acceptable_verdicts"], (result.verdict, result.to_dict())
+    conditions = " ".join(entry["must_hold_afterwards"])
+    outputs = _host_after(host, before, result, elapsed, LIMITS)
+    if "returns<=wall+2s" in conditions:
+        assert result.tests[-1].time_s <= LIMITS.timeout_s + 2
     # limits that are the sandbox's, not the program's
     if "peak_mem<=limit*1.05" in conditions:
         assert max(t.memory_mb for t in result.tests) <= LIMITS.memory_mb * 1.05
@@ -216,7 +232,7 @@ def test_adversarial_program(entry, host):
         assert "RAISED" not in outputs and "denied" in outputs
     if "runner_rss_growth" in conditions:
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        assert rss_after - rss_before < (LIMITS.output_mb << 20) + (64 << 20)
+        assert rss_after - before["rss"] < (LIMITS.output_mb << 20) + (64 << 20)
     if "signal_recorded" in conditions:
         assert result.tests[-1].signal == 11
         assert not list(host["workdir"].glob("core*"))
@@ -245,3 +261,85 @@ def test_one_warm_sandbox_shared_by_hostile_and_honest_programs(host):
         assert result.verdict in by_file[name]["acceptable_verdicts"], (name, result.to_dict())
     assert results[-1].verdict == "AC"
     assert _marker_processes() == [] and _marker_files("ADV_MARKER", host) == []
+
+
+# ---------------------------------------------------------------- our own hostile programs (issue 13)
+
+def _own(name: str) -> dict:
+    return next(h for h in HOSTILE if h["name"] == name)
+
+
+@pytest.mark.parametrize("entry", HOSTILE, ids=[h["name"] for h in HOSTILE])
+def test_own_hostile_program(entry, host):
+    """Each class of the red team's findings, as a program of ours: a real verdict, nothing carried to
+    the next test (every test judged alike), the host untouched, the next honest program AC."""
+    limits = dataclasses.replace(LIMITS, **entry.get("limits", {}))
+    before = _host_before(host)
+    start = time.monotonic()
+    result = judge(entry["source"], entry["tests"], fn_name=entry.get("fn_name"), limits=limits,
+                   keep_output=True)
+    elapsed = time.monotonic() - start
+    assert result.verdict in entry["acceptable"], [(t.verdict, t.detail, t.stdout, t.stderr) for t in result.tests]
+    _host_after(host, before, result, elapsed, limits)
+    if entry["acceptable"] == ["AC"]:
+        assert len(result.tests) == len(entry["tests"])
+    if entry.get("same_output"):  # what the program saw of the sandbox is the same in every test
+        assert len({t.stderr for t in result.tests}) == 1, [t.stderr for t in result.tests]
+    if "max_made" in entry:
+        assert all(int(t.stderr.split()[-1]) <= entry["max_made"] for t in result.tests)  # nr_inodes held
+    sum_tests, _ = _problem("SUM")
+    assert judge(BENIGN, sum_tests, limits=LIMITS).verdict == "AC"
+
+
+def test_own_hostile_programs_share_one_warm_sandbox_with_honest_ones(host):
+    """Under `judge_many` with one worker, hostile programs and honest controls take turns in one
+    warm sandbox: each honest program is accepted, each hostile one judged as when alone."""
+    from sandbox import Job, judge_many
+
+    names = ["h01_state_everywhere", "h02_poison_pid1", "h10_deep_tree", "h06_bad_process_name",
+             "h01_state_everywhere", "h02_poison_pid1"]
+    jobs = [Job(_own(n)["source"], _own(n)["tests"]) for n in names]
+    jobs += [Job(source, SUM_TESTS) for source in CONTROLS.values()]
+    results = judge_many(jobs, limits=LIMITS, workers=1, progress=False)
+    for name, result in zip(names, results):
+        assert result.verdict == "AC", (name, [(t.verdict, t.detail, t.exit_code, t.signal, t.time_s) for t in result.tests])
+    for name, result in zip(CONTROLS, results[len(names):]):
+        assert result.verdict == "AC", (name, [(t.verdict, t.detail, t.exit_code, t.signal, t.time_s) for t in result.tests])
+
+
+JUDGE_RSS_SCRIPT = r"""
+import json, resource, sys
+from sandbox import Limits, judge
+limits = Limits(timeout_s=10.0, memory_mb=1024, output_mb=32)
+sum_test = [{"input": "3\n1 2 3\n", "output": "6\n"}]
+add_test = [{"input": "1\n2", "output": "3"}]
+programs = {
+    "digits": ("import sys\nsys.stdout.write('7' * 2_500_000 + '\\n')\n", sum_test, None),
+    "digits_vs_digits": ("import sys\nsys.stdout.write('7' * 2_500_000 + '\\n')\n",
+                          [{"input": "", "output": "7" * 2_499_999 + "8\n"}], None),
+    "tokens": ("import sys\nsys.stdout.write('1 ' * 15_700_000)\n", [{"input": "", "output": "1 " * 15_699_999 + "2"}], None),
+    "lines": ("import sys\nsys.stdout.write('\\n' * 30_000_000 + '6')\n", sum_test, None),  # blank lines at the ends do not count
+    "big_result": ("class Solution:\n    def addTwo(self, a, b):\n        return [1.5] * 1_000_000\n", add_test, "addTwo"),
+    "long_int_result": ("class Solution:\n    def addTwo(self, a, b):\n        return 7 ** 50000\n", add_test, "addTwo"),
+}
+out = {}
+for name, (source, tests, fn) in programs.items():
+    out[name] = judge(source, tests, fn_name=fn, limits=limits).verdict
+out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def test_the_judge_stays_small_and_quick_whatever_a_program_prints(host):
+    """Class 5: a 2.5M-digit number, 15.7M tokens on one line, 30M lines, a result of 1M floats, a
+    35k-digit integer returned: the judge (a fresh process, so that its peak RSS is its own) answers
+    each in bounded time and stays under 300 MiB."""
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", JUDGE_RSS_SCRIPT], check=False, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out.pop("maxrss_mb") < 300, out
+    assert out == {"digits": "WA", "digits_vs_digits": "WA", "tokens": "WA", "lines": "AC", "big_result": "WA",
+                   "long_int_result": "WA"}
+    assert time.monotonic() - start < 120

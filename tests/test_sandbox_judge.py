@@ -14,7 +14,7 @@ import pytest
 
 from sandbox.compare import call_equal, decode_call_result, stdio_equal
 from sandbox.judge import BadTests, judge
-from sandbox.runner import Limits
+from sandbox.limits import Limits
 
 SHARED = Path(os.environ.get("EVALKIT_SHARED_DIR", Path(__file__).resolve().parents[1].parent / "shared"))
 CONTROLS = SHARED / "sandbox" / "controls"
@@ -44,7 +44,7 @@ def test_control_is_accepted(name):
     assert CONTROLS.is_dir(), f"controls not found at {CONTROLS}; set EVALKIT_SHARED_DIR"
     mode = "tolerant" if name.startswith("c09") else "lcb"  # c09 is AC only with a tolerance
     result = judge((CONTROLS / name).read_text(), _control_tests(name), mode=mode, limits=LIMITS)
-    assert result.verdict == "AC", result.to_dict()
+    assert result.verdict == "AC", [t.detail for t in result.tests]
 
 
 def test_c09_is_wrong_in_lcb_mode():
@@ -76,13 +76,25 @@ STDIO_RULES = [
     ("1 2", "1 2 3", False, False),                # token counts must agree
     ("0.3000001", "0.3", False, True),             # tolerant: 1e-6 relative/absolute
     ("0.31", "0.3", False, False),                 # but no more
+    ("1000000999999", "1000000000000", False, False),  # tolerant: integers compare exactly
+    ("-7", "-8", False, False),
+    ("1000000.0000001", "1000000", False, True),   # a fraction on either side: tolerance applies
+    ("1e12", "1000000999999", False, True),        # so does an exponent
+    ("1 2 x", "1  2 x", False, False),             # one word makes the whole line a string
+    ("nan 1", "nan  1", False, False),             # NaN is not equal to itself by value
+    (" \n\u00a0\n6\n\u2003\n", "6", True, True),   # Unicode blank lines at the ends are stripped too
+    ("6\n \n7", "6\n\n7", True, True),              # a blank middle line is an empty line
+    ("1 " * 70000 + "2", "1  " * 70000 + "2", True, True),  # long lines, walked in blocks
+    ("1.0 " * 70000 + "2", "1 " * 70000 + "2", True, True),
+    ("1 " * 70000 + "2", "1 " * 70000 + "3", False, False),
 ]
 
 
 @pytest.mark.parametrize(("output", "expected", "lcb", "tolerant"), STDIO_RULES)
 def test_stdio_rules(output, expected, lcb, tolerant):
-    assert stdio_equal(output, expected, "lcb") is lcb
-    assert stdio_equal(output, expected, "tolerant") is tolerant
+    for got in (output, output.encode()):  # the judge passes the program's bytes as they came
+        assert stdio_equal(got, expected, "lcb") is lcb
+        assert stdio_equal(got, expected, "tolerant") is tolerant
 
 
 # Call-based: (harness message, expected JSON, lcb verdict)
@@ -98,6 +110,16 @@ CALL_RULES = [
     ({"value": None, "special": [[[], "opaque", "ndarray"]]}, "[1]", False),   # arrays are not data
     ({"value": None, "special": [[[], "float", "nan"]]}, "NaN", False),        # NaN equals nothing
 ]
+TOLERANT_CALL_RULES = [
+    (10**12 + 999999, 10**12, False),   # integers exact, even in tolerant mode
+    (1.0000001, 1, True),               # a float on either side: tolerance
+    ([1, 2.0000001], [1, 2], True),
+]
+
+
+@pytest.mark.parametrize(("value", "expected", "equal"), TOLERANT_CALL_RULES)
+def test_tolerant_call_rules(value, expected, equal):
+    assert call_equal(value, expected, "tolerant") is equal
 
 
 @pytest.mark.parametrize(("message", "expected", "equal"), CALL_RULES)
@@ -189,3 +211,39 @@ def test_nothing_survives_from_one_test_to_the_next():
     )
     result = judge(program, [{"input": "", "output": "ok"}] * 3, limits=LIMITS)
     assert [t.verdict for t in result.tests] == ["AC", "AC", "AC"]
+
+
+def test_judge_many_gives_a_malformed_item_its_own_verdict():
+    """Class 9: one program's malformed tests cost that program alone, not the batch."""
+    from sandbox import Job, judge_many
+
+    good = "print(sum(map(int, open(0).read().split()[1:])))\n"
+    jobs = [Job(good, SUM), Job(good, [{"input": "1"}]), Job("def f(a): return a", [{"input": "x", "output": "1"}], "f"),
+            Job(good, SUM)]
+    results = judge_many(jobs, limits=LIMITS, workers=1, progress=False)
+    assert [r.verdict for r in results] == ["AC", "SE", "SE", "AC"]
+    assert "malformed tests" in results[1].tests[0].detail and "test 0" in results[1].tests[0].detail
+
+
+def test_tolerant_stdio_integers_are_exact_end_to_end():
+    program = "print(1000000000000 + 999999)"
+    tests = [{"input": "", "output": "1000000000000\n"}]
+    assert judge(program, tests, mode="tolerant", limits=LIMITS).verdict == "WA"
+
+
+def test_the_unsafe_runner_judges_our_own_code_with_the_same_limits():
+    """`Limits.unsafe_no_sandbox`: no walls, the same verdicts (only honest code of ours here)."""
+    unsafe = Limits(timeout_s=0.5, memory_mb=512, unsafe_no_sandbox=True)
+    assert judge("print(sum(map(int, open(0).read().split()[1:])))", SUM, limits=unsafe).verdict == "AC"
+    assert judge("def addTwo(a, b):\n    return a + b\n", ADD, fn_name="addTwo", limits=unsafe).verdict == "AC"
+    slept = judge("import time\ntime.sleep(10)", SUM[:1], limits=unsafe)
+    assert slept.verdict == "TLE" and "wall-clock backstop" in slept.tests[0].detail
+
+
+def test_a_test_process_has_the_signal_handling_of_a_new_interpreter():
+    """Broken pipes raise BrokenPipeError (SIGPIPE ignored), SIGINT raises KeyboardInterrupt."""
+    program = ("import os, signal, sys\n"
+               "r, w = os.pipe(); os.close(r)\n"
+               "try:\n    os.write(w, b'x')\nexcept BrokenPipeError:\n    print('pipe')\n"
+               "try:\n    os.kill(os.getpid(), signal.SIGINT)\nexcept KeyboardInterrupt:\n    print('int')\n")
+    assert judge(program, [{"input": "", "output": "pipe\nint"}], limits=LIMITS).verdict == "AC"

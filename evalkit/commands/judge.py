@@ -25,8 +25,9 @@ def judge_command(
                              "tolerant: the same plus 1e-6 absolute/relative tolerance on numbers."),
     fn_name: str = typer.Option(None, "--fn-name", help="Function/method name: makes it a call-based "
                                 "(LeetCode-style) problem; `class Solution` is used when the code has one."),
-    timeout: float = typer.Option(6.0, "--timeout", min=0.1, help="Per-test time limit in seconds (CPU-"
-                                  "contention-adjusted wall time; LCB uses 6)."),
+    timeout: float = typer.Option(6.0, "--timeout", min=0.1, help="Per-test time limit in seconds: CPU time "
+                                  "summed over every process and thread of the test, with a wall-clock backstop of "
+                                  "3x+2 s (LCB uses 6)."),
     memory_mb: int = typer.Option(1024, "--memory-mb", min=64, help="Per-test memory limit in MiB."),
     all_tests: bool = typer.Option(False, "--all-tests", help="Run every test instead of stopping at the "
                                    "first failure (the overall verdict is the same)."),

@@ -1,0 +1,258 @@
+"""Hostile programs of our own, one or more per class of issue 13, and the honest controls each fix
+could hurt. Data only: tests/test_sandbox_adversarial.py runs them, inside its outer wall, with the
+same host checks as the shared programs. Never run one of these except through the sandbox.
+
+Each entry: name, class (the issue's numbering), source, tests ("SUM", "ADD" or a list), acceptable
+verdicts, optional limits (Limits fields) and `same_output` (every test's stderr must be identical:
+the program reports there what it saw of the sandbox's state).
+"""
+
+from __future__ import annotations
+
+SUM = [{"input": "3\n1 2 3\n", "output": "6\n"}, {"input": "4\n17 9 1000003 -5\n", "output": "1000024\n"},
+       {"input": "2\n5 5\n", "output": "10\n"}]
+ADD = [{"input": "1\n2", "output": "3"}, {"input": "5\n6", "output": "11"}]
+ANSWER = "print(sum(map(int, open(0).read().split()[1:])))\n"
+
+# 1. State that would survive from one test to the next. Each test first looks for what an earlier
+# test left, then leaves it behind itself; it answers correctly only if it found nothing.
+STATE = r'''
+import ctypes, os, socket, sys, errno
+libc = ctypes.CDLL(None, use_errno=True)
+leaks = []
+# POSIX message queue
+libc.mq_open.restype = ctypes.c_int
+q = libc.mq_open(b"/evalkit_h01", os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600, None)
+if q < 0 and ctypes.get_errno() == errno.EEXIST:
+    leaks.append("mqueue")
+# files in /dev, /tmp, /dev/shm
+for path in ("/dev/evalkit_h01", "/tmp/evalkit_h01", "/dev/shm/evalkit_h01"):
+    if os.path.exists(path):
+        leaks.append(path)
+    try:
+        open(path, "w").close()
+    except OSError:
+        pass
+# mode bits and xattrs of the scratch roots
+for root in ("/tmp", "/dev/shm"):
+    if os.stat(root).st_mode & 0o7777 != 0o1777:
+        leaks.append(root + " mode")
+    try:
+        if os.listxattr(root):
+            leaks.append(root + " xattr")
+        os.setxattr(root, "user.evalkit", b"1")
+    except OSError:
+        pass
+# a TCP port left in TIME_WAIT (the server side closes first)
+try:
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 47001))
+    srv.listen(1)
+    cli = socket.create_connection(("127.0.0.1", 47001))
+    conn, _ = srv.accept()
+    conn.close(); srv.close(); cli.close()
+except OSError as err:
+    if err.errno == errno.EADDRINUSE:
+        leaks.append("time_wait")
+# an abstract unix socket kept alive by an in-flight fd cycle
+try:
+    named = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    named.bind("\0evalkit_h01")
+    a, b = socket.socketpair()
+    socket.send_fds(a, [b"x"], [named.fileno(), a.fileno(), b.fileno()])
+    named.close(); a.close(); b.close()
+except OSError as err:
+    if err.errno == errno.EADDRINUSE:
+        leaks.append("abstract_socket")
+# the PID counter: every test must see the same PID, however many processes ran before it
+for _ in range(50):
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+print("pid", os.getpid(), file=sys.stderr)
+if leaks:
+    print("LEAK", *leaks)
+else:
+''' + "    " + ANSWER
+
+# 2. Poisoning PID 1 (and every process it can name) for the tests after it. It first checks that it
+# got exactly what the first test got.
+POISON = r'''
+import os, resource, signal, sys
+state = (os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0), sorted(os.sched_getaffinity(0)),
+         resource.getrlimit(resource.RLIMIT_FSIZE), resource.getrlimit(resource.RLIMIT_STACK))
+print("state", state, file=sys.stderr)
+sys.setrecursionlimit(100000)
+def depth(n):
+    return 0 if n == 0 else 1 + depth(n - 1)
+assert depth(20000) == 20000  # honest recursion still works: the stack was not shrunk
+''' + ANSWER + r'''
+sys.stdout.flush()
+pids = [int(p) for p in os.listdir("/proc") if p.isdigit()] + [1, os.getppid()]
+for pid in pids:
+    for call in (lambda: resource.prlimit(pid, resource.RLIMIT_FSIZE, (1, 1)),
+                 lambda: resource.prlimit(pid, resource.RLIMIT_STACK, (65536, 65536)),
+                 lambda: resource.prlimit(pid, resource.RLIMIT_NOFILE, (4, 4)),
+                 lambda: os.setpriority(os.PRIO_PROCESS, pid, 19),
+                 lambda: os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0)),
+                 lambda: os.sched_setaffinity(pid, {min(os.sched_getaffinity(0))}),
+                 lambda: os.kill(pid, signal.SIGINT) if pid != os.getpid() else None):
+        try:
+            call()
+        except (OSError, ValueError):
+            pass
+for which in (os.PRIO_USER, os.PRIO_PGRP):
+    try:
+        os.setpriority(which, 0, 19)
+    except OSError:
+        pass
+'''
+
+# 3. Memory the RSS poll did not see.
+MEMFD = r'''
+import os
+chunk = b"x" * (1 << 20)
+fds = []
+for _ in range(8):  # each under the file-size limit; nobody maps them
+    fd = os.memfd_create("hoard")
+    for _ in range(50):
+        os.write(fd, chunk)
+    fds.append(fd)
+''' + ANSWER
+
+SHM_FILE = r'''
+import os
+chunk = b"x" * (1 << 20)
+for i in range(4):  # files on both tmpfs mounts, each under the file-size limit, some unlinked
+    for root in ("/dev/shm", "/tmp"):
+        fd = os.open(f"{root}/hoard{i}", os.O_CREAT | os.O_RDWR)
+        for _ in range(50):
+            os.write(fd, chunk)
+        if i % 2:
+            os.unlink(f"{root}/hoard{i}")
+''' + ANSWER + r'''
+import time
+time.sleep(0.5)
+'''
+
+MAIN_THREAD_EXITS = r'''
+import ctypes, mmap, threading, time
+def hoard():
+    m = mmap.mmap(-1, 400 << 20)  # shared anonymous: RLIMIT_DATA does not count it
+    for i in range(0, len(m), 4096):
+        m[i] = 1
+    time.sleep(1.5)
+''' + ANSWER + r'''
+import sys
+sys.stdout.flush()
+threading.Thread(target=hoard).start()
+ctypes.CDLL(None).pthread_exit(None)  # the main thread leaves; the process lives on in the worker
+'''
+
+INODE_FLOOD = r'''
+import os, sys
+made = 0
+for root in ("/tmp", "/dev/shm"):
+    for i in range(20000):
+        try:
+            open(f"{root}/f{i}", "w").close()
+            made += 1
+        except OSError:
+            break
+print("made", made, file=sys.stderr)
+''' + ANSWER
+
+# 4. Gaming the time limit: helpers pinned to its CPU at nice 19 wait for that CPU all the time (a
+# huge run-queue delay, which a "wall minus delay" clock would subtract) while the main process
+# burns 1.5 s of CPU under a 1 s limit. The wall-clock backstop is set far away so that only the
+# CPU-time limit can catch it.
+TIME_GAME = r'''
+import os, time
+cpu = min(os.sched_getaffinity(0))
+os.sched_setaffinity(0, {cpu})
+for _ in range(3):
+    if os.fork() == 0:
+        os.nice(19)
+        while True:
+            pass
+end = time.process_time() + 1.5
+while time.process_time() < end:
+    pass
+''' + ANSWER
+
+# 5. Knocking the judge over with what it must parse.
+DEEP_STATUS = r'''
+import os
+os.write(3, b"[" * 200000 + b"]" * 200000)
+class Solution:
+    def addTwo(self, a, b):
+        return a + b
+'''
+FORGED_STATUS = r'''
+import os
+os.write(3, b'{"value": 3, "special": [[[], "tuple", null]]}')
+class Solution:
+    def addTwo(self, a, b):
+        return a + b
+'''
+
+# 6. A process name that is not UTF-8 (the poller reads /proc/PID/stat).
+BAD_NAME = r'''
+import ctypes, os, time
+ctypes.CDLL(None).prctl(15, b"\xff\xfe)\x80 (x", 0, 0, 0)  # PR_SET_NAME
+if os.fork() == 0:
+    time.sleep(0.3)
+    os._exit(0)
+time.sleep(0.2)
+''' + ANSWER
+
+# 10. A directory tree deeper than Python's recursion limit.
+DEEP_TREE = r'''
+import os
+fd = os.open("/tmp", os.O_RDONLY)
+for _ in range(3000):
+    os.mkdir("d", dir_fd=fd)
+    new = os.open("d", os.O_RDONLY, dir_fd=fd)
+    os.close(fd)
+    fd = new
+''' + ANSWER
+
+HOSTILE = [
+    {"name": "h01_state_everywhere", "class": 1, "source": STATE, "tests": SUM, "acceptable": ["AC"],
+     "same_output": True},
+    {"name": "h02_poison_pid1", "class": 2, "source": POISON, "tests": SUM, "acceptable": ["AC"],
+     "same_output": True},
+    {"name": "h03_memfd", "class": 3, "source": MEMFD, "tests": SUM, "acceptable": ["MLE", "RE"],
+     "limits": {"memory_mb": 256}},
+    {"name": "h03_tmpfs_pages", "class": 3, "source": SHM_FILE, "tests": SUM, "acceptable": ["MLE"],
+     "limits": {"memory_mb": 256, "tmp_mb": 1024}},
+    {"name": "h03_main_thread_exits", "class": 3, "source": MAIN_THREAD_EXITS, "tests": SUM, "acceptable": ["MLE"],
+     "limits": {"memory_mb": 256}},
+    {"name": "h03_inode_flood", "class": 3, "source": INODE_FLOOD, "tests": SUM, "acceptable": ["AC"],
+     "max_made": 2 * 4096},
+    {"name": "h04_time_game", "class": 4, "source": TIME_GAME, "tests": SUM, "acceptable": ["TLE"],
+     "limits": {"timeout_s": 1.0, "wall_factor": 10.0}},
+    {"name": "h05_deep_status", "class": 5, "source": DEEP_STATUS, "tests": ADD, "fn_name": "addTwo",
+     "acceptable": ["RE", "WA"]},
+    {"name": "h05_forged_status", "class": 5, "source": FORGED_STATUS, "tests": ADD, "fn_name": "addTwo",
+     "acceptable": ["RE", "WA"]},
+    {"name": "h06_bad_process_name", "class": 6, "source": BAD_NAME, "tests": SUM, "acceptable": ["AC"]},
+    {"name": "h10_deep_tree", "class": 10, "source": DEEP_TREE, "tests": SUM, "acceptable": ["AC"]},
+]
+
+# Honest programs the fixes could hurt: each must be accepted on every SUM test.
+CONTROLS = {
+    "dev_stdin": "print(sum(map(int, open('/dev/stdin').read().split()[1:])))\n",
+    "dev_stdout": "with open('/dev/stdout', 'w') as out:\n    out.write(str(sum(map(int, open(0).read().split()[1:]))))\n",
+    "uses_tmp": ("import tempfile, os\ndata = open(0).read()\nwith tempfile.NamedTemporaryFile('w+', dir='/tmp') as f:\n"
+                 "    f.write(data); f.flush(); f.seek(0)\n    print(sum(map(int, f.read().split()[1:])))\n"),
+    "deep_recursion": ("import sys\nsys.setrecursionlimit(200000)\ndef s(xs, i):\n    return 0 if i == len(xs) else xs[i] + s(xs, i + 1)\n"
+                       "xs = list(map(int, open(0).read().split()[1:])) + [0] * 30000\nprint(s(xs, 0))\n"),
+    "threads": ("import threading\nxs = list(map(int, open(0).read().split()[1:]))\nout = []\n"
+                "ts = [threading.Thread(target=lambda: out.append(sum(xs))) for _ in range(4)]\n"
+                "[t.start() for t in ts]; [t.join() for t in ts]\nprint(out[0])\n"),
+    "multiprocessing": ("import multiprocessing as mp\nxs = list(map(int, open(0).read().split()[1:]))\n"
+                        "with mp.get_context('fork').Pool(2) as pool:\n    print(sum(pool.map(abs, [1])) * 0 + sum(xs))\n"),
+    "sleeps": "import time\ntime.sleep(0.4)\n" + ANSWER,
+}
