@@ -44,3 +44,15 @@ def wa_detail(stdout: bytes, expected: str) -> str:
     got = stdout[: HEAD_BYTES + 1].decode("utf-8", errors="replace")
     return (first_difference(_head(expected), _head(got))
             or f"the output differs after its first {HEAD_BYTES >> 20} MiB")
+
+
+def call_wa_detail(expected: str, value: object) -> str:
+    """The WA message for a call-based test. `value` was parsed from a size-bounded result, but it may still
+    hold an integer too long to print or be nested too deep to serialise: then say so instead."""
+    import json
+
+    try:
+        got = json.dumps(value, default=repr)
+    except (ValueError, RecursionError):
+        return "the returned value differs (too large or too deep to show)"
+    return first_difference(_head(expected), _head(got))

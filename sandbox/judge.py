@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sandbox.compare import MODES, call_equal, decode_call_result, loads_expected, loads_strict, stdio_equal
-from sandbox.difference import first_difference, wa_detail
+from sandbox.difference import call_wa_detail, wa_detail
 from sandbox.isolation import IsolationUnavailable
 from sandbox.limits import Limits, RunResult
 from sandbox.prelude import prelude_arg
@@ -143,7 +143,7 @@ def verdict_for(res: RunResult, expected: str, mode: str, call: bool, limits: Li
             return "RE", f"malformed result ({type(err).__name__})"
         if call_equal(value, expected_value, mode):
             return "AC", ""
-        return "WA", first_difference(expected, json.dumps(value, default=repr))
+        return "WA", call_wa_detail(expected, value)
     if res.exit_code != 0:
         return _failure(res)
     return ("AC", "") if stdio_equal(res.stdout, expected, mode) else ("WA", wa_detail(res.stdout, expected))
