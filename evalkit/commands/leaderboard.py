@@ -41,7 +41,7 @@ def add(
     suite: str = typer.Option(None, "--suite", help="Suite for every task. Default: each task's benchmark suite from the registry."),
     note: str = typer.Option("", "--note", help="Text shown under the table, e.g. where the outputs came from."),
     do_render: bool = typer.Option(True, "--render/--no-render", help="Regenerate README.md afterwards."),
-    iters: int = typer.Option(stats.DEFAULT_ITERS, "--iters", min=200, help="Bootstrap resamples for the intervals."),
+    iters: int = typer.Option(stats.DEFAULT_ITERS, "--iters", min=200, help="Unused: record intervals are the score intervals of `evalkit compare` (Wilson; docs/compare.md). Kept so existing scripts run."),
     allow_partial: bool = typer.Option(False, "--allow-partial", help="Accept a run that scored fewer problems than "
                                        "the benchmark has (--limit, a subset); the board shows its coverage, e.g. 200/500."),
 ) -> None:

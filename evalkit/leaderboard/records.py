@@ -74,7 +74,7 @@ def _clip(x: float) -> float:
 
 def _task_entry(task: TaskResult, iters: int, total: int) -> dict[str, Any]:
     scores = [p.score for p in task.problems]
-    lo, hi = stats.bootstrap_ci(scores, iters=iters, seed=0)
+    lo, hi = stats.score_interval(scores, max(p.n for p in task.problems))  # the interval `evalkit compare` shows
     entry = {
         "task": task.name, "metric": task.metric, "score": _clip(sum(scores) / len(scores)), "ci95": [_clip(lo), _clip(hi)],
         "n_problems": len(scores), "samples_per_problem": max(p.n for p in task.problems),
