@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from evalkit.generate import presets
+from evalkit.scoring_flags import numeric_tolerance_option, second_opinion_option
 
 EPILOG = """Examples:
 
@@ -51,12 +52,8 @@ def eval_command(
     chunk_size: int = typer.Option(None, "--chunk-size", min=1, help="Requests per backend call; each finished chunk is saved (default: vllm 512, hf 32, openai 256)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars (for CI logs); print only the final table."),
     list_presets: bool = typer.Option(False, "--list-presets", help="List presets with their settings and exit."),
-    second_opinion: str = typer.Option(None, "--second-opinion", help="Grade every sample again with another grader "
-                                       "(math-verify; needs `pip install 'evalkit\\[audit]'`): prints both scores and "
-                                       "writes disagreements.jsonl beside the results."),
-    numeric_tolerance: float = typer.Option(None, "--numeric-tolerance", metavar="REL", help="Lenient math grading: a number "
-                                            "within relative error REL of the gold is correct (default: exact, and rounded "
-                                            "decimals only where the question asks; see docs/grading.md). Recorded in the results."),
+    second_opinion: str = second_opinion_option(),
+    numeric_tolerance: float = numeric_tolerance_option(),
 ) -> None:
     """Evaluate MODEL on lm-eval TASKS through evalkit's presets, with crash-safe resume.
 
@@ -71,9 +68,9 @@ def eval_command(
 
     if not model or not tasks:
         raise EvalkitError("evalkit eval needs --model and --tasks (or --list-presets).")
+    from evalkit.evaluate import EvalConfig, run_eval
     from evalkit.generate import BACKENDS, BackendSpec
     from evalkit.lmeval.task_manager import ScoringOptions
-    from evalkit.evaluate import EvalConfig, run_eval
 
     if backend not in BACKENDS:
         raise EvalkitError(f"unknown --backend {backend!r}; choose one of {', '.join(BACKENDS)}.")

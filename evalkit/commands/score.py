@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from evalkit.scoring_flags import numeric_tolerance_option, second_opinion_option
+
 
 def register(app: typer.Typer) -> None:
     app.command("score")(score_command)
@@ -24,12 +26,8 @@ def score_command(
     data_dir: Path = typer.Option(None, "--data-dir", help="Local benchmark directory (layout of shared/data). Default: "
                                   "$EVALKIT_DATA_DIR, else the one the run was evaluated on, else the Hub."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output; print only the summary."),
-    second_opinion: str = typer.Option(None, "--second-opinion", help="Grade every sample again with another grader "
-                                       "(math-verify; needs `pip install 'evalkit\\[audit]'`): prints both scores and "
-                                       "writes disagreements.jsonl beside the results."),
-    numeric_tolerance: float = typer.Option(None, "--numeric-tolerance", metavar="REL", help="Lenient grading: a number "
-                                            "within relative error REL of the gold is correct (default: exact, and rounded "
-                                            "decimals only where the question asks; see docs/grading.md). Recorded in the results."),
+    second_opinion: str = second_opinion_option(),
+    numeric_tolerance: float = numeric_tolerance_option(),
 ) -> None:
     """Re-score an existing run in parallel with the current grader; nothing is generated.
 
@@ -68,9 +66,9 @@ def rescore_files(target: Path, options, include_path: list[Path], task: str | N
     from evalkit import data
     from evalkit.errors import EvalkitError
     from evalkit.io import atomic_write
+    from evalkit.lmeval import rescore as rs
     from evalkit.lmeval import scoring_progress
     from evalkit.lmeval.task_manager import bind_filter_options, include_paths, task_metadata
-    from evalkit.lmeval import rescore as rs
     from evalkit.progress import StageProgress
     from evalkit.rundir import (
         benchmark_of,
