@@ -76,6 +76,7 @@ class Recipe:
     seed: int = 0
     save_every: int = 0  # optimizer steps between checkpoints (0: only at the end)
     keep_checkpoints: int = 2
+    export_shard_gb: float = 4.0  # full fine-tuning: size of each bf16 safetensors file of the exported model
     log_every: int = 1
     peak_tflops: float | None = None  # per-device peak for MFU (default: detected bf16 dense peak)
 

@@ -258,7 +258,7 @@ def train(recipe: Recipe, resume: bool = False, console: Console | None = None,
             shutil.rmtree(result, ignore_errors=True)
             shutil.copytree(final / "adapter", result)
     else:
-        export.export_full(module, module.causal_lm(), tokenizer, result, rank)
+        export.export_full(module, module.causal_lm(), tokenizer, result, rank, int(recipe.export_shard_gb * 2**30))
     if show:
         console.print(f"[green]done[/]: {result} (checkpoint {final}, metrics {out / 'metrics.jsonl'})")
     if _dist():

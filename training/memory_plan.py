@@ -139,6 +139,6 @@ def for_recipe(recipe, config: Any, world: int, sharded: bool, gpu_bytes: float 
 def check(p: Plan, recipe_name: str) -> None:
     if not p.fits:
         raise EvalkitError(
-            f"the recipe needs about {p.total / GiB:.0f} GiB per GPU but each has {p.gpu_bytes / GiB:.0f} GiB: "
+            f"the recipe needs about {p.total / GiB:.1f} GiB per GPU but each has {p.gpu_bytes / GiB:.1f} GiB: "
             f"set offload=cpu, use more GPUs (FSDP2 shards weights, gradients and optimizer), or lower "
             f"max_length/pack_length ({recipe_name}); the plan above shows where the memory goes")
