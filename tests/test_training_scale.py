@@ -98,10 +98,10 @@ def fsdp_check(rank: int, world: int, model_dir: str, method: str) -> dict:
     """On one rank: build with FSDP2, then report what it holds and how gradients are kept."""
     from safetensors.torch import load_file
 
+    from training.data import Sample
     from training.loop import accumulate
     from training.packing import StepPlan, pack
     from training.sharding import build_fsdp, hf_key
-    from training.data import Sample
 
     recipe = Recipe(model=model_dir, method=method, precision="fp32", data=DataConfig(path="unused"),
                     lora=LoraConfig(rank=4, alpha=8, dropout=0.0), loss_chunk_tokens=16, seed=3)
