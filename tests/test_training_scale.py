@@ -90,6 +90,23 @@ def test_ctrl_c_during_the_optimizer_update_is_held_until_the_step_is_complete()
     assert done == ["rest of the update"]
 
 
+def test_lora_adapters_see_bf16_inputs_under_autocast(tiny_base):
+    """No fp32 copy of each adapter's input (PEFT's default cast) when autocast computes in bf16."""
+    from training.modeling import keep_adapter_inputs_bf16, load_model
+
+    recipe = Recipe(model=str(tiny_base), method="lora", precision="bf16", data=DataConfig(path="unused"),
+                    lora=LoraConfig(rank=4, alpha=8, dropout=0.0), gradient_checkpointing=False)
+    model = load_model(recipe, str(tiny_base), "sdpa")
+    keep_adapter_inputs_bf16(model)
+    seen = set()
+    for name, module in model.named_modules():
+        if name.endswith("lora_A.default"):
+            module.register_forward_pre_hook(lambda _, args: seen.add(args[0].dtype))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        model(torch.tensor([[1, 2, 3, 4]])).logits.float().sum().backward()
+    assert seen == {torch.bfloat16}
+
+
 def fsdp_checks(rank: int, world: int, model_dir: str) -> dict:
     return {method: fsdp_check(rank, world, model_dir, method) for method in ("full", "lora")}
 

@@ -196,6 +196,14 @@ def setup_distributed() -> tuple[int, int, torch.device]:
     return rank, world, device
 
 
+def keep_adapter_inputs_bf16(model: nn.Module) -> None:
+    """PEFT casts every adapter's input to the adapter's fp32 dtype: an fp32 copy of each layer input per
+    adapter. Under bf16 autocast the matmul is bf16 either way, so the copy is pure waste; turn it off."""
+    for module in model.modules():
+        if hasattr(module, "cast_input_dtype_enabled"):
+            module.cast_input_dtype_enabled = False
+
+
 def strategy(recipe: Recipe, world: int) -> str:
     """single | ddp | fsdp: FSDP2 for full fine-tuning (and LoRA on a base too large to copy), DDP for LoRA."""
     if world == 1:
@@ -215,6 +223,8 @@ def build(recipe: Recipe, path: str, device: torch.device, rank: int, world: int
         model, module = build_fsdp(recipe, path, device, rank, world, attn)
         return model, module, module
     model = load_model(recipe, path, attn)
+    if recipe.method == "lora" and recipe.precision != "fp32" and device.type == "cuda":
+        keep_adapter_inputs_bf16(model)  # autocast runs the adapters in bf16 anyway
     module = CausalLMLoss(model, recipe.loss_chunk_tokens).to(device)
     if kind == "single":
         return model, module, module
