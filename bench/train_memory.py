@@ -8,7 +8,8 @@ Both arms run `training.loop.train` on the same random model (written once as sa
 of the FSDP arm runs half the micro-batches of the single process (gradient accumulation over 2 of
 them). The figure is the peak resident set size of each process (`ru_maxrss`: weights, gradients,
 AdamW state, activations, the Python/torch runtime itself) at the end of the last optimizer step, and
-again after the final checkpoint and export. Target (issue 12): FSDP2 per-rank peak <= 0.65 x single.
+again after the final checkpoint and export. Both arms run with a fixed glibc mmap threshold, so that
+freed tensors go back to the system and RSS follows live memory (as the CUDA allocator's peak would). Target (issue 12): FSDP2 per-rank peak <= 0.65 x single.
 Memory-sensitive to nothing but the model; the wall times printed are load-sensitive (shared cores).
 """
 
@@ -95,7 +96,10 @@ def run_arm(args, world: int) -> list[dict]:
     else:
         cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(world), "--master-port",
                str(args.port), *script]
-    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 2) // world))}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 2) // world)),
+           # glibc otherwise raises its mmap threshold after the first large free and serves later tensors
+           # from a heap it never returns: RSS would measure fragmentation, not what the trainer holds.
+           "MALLOC_MMAP_THRESHOLD_": "131072"}
     subprocess.run(cmd, check=True, env=env)
     return [json.loads(p.read_text()) for p in sorted(report.parent.glob(report.name + ".rank*.json"))]
 

@@ -172,7 +172,7 @@ def train(recipe: Recipe, resume: bool = False, console: Console | None = None,
     params = [p for p in wrapped.parameters() if p.requires_grad]
     trainable = sum(p.numel() for p in params)
     optimizer = torch.optim.AdamW(params, lr=recipe.lr, betas=tuple(recipe.adam_betas), weight_decay=recipe.weight_decay,
-                                  fused=device.type == "cuda")
+                                  fused=device.type == "cuda" and recipe.offload != "cpu")  # offloaded: CPU step
     steps = total_steps(len(samples), recipe.global_batch_size, recipe.epochs, recipe.max_steps)
     warmup = math.ceil(recipe.warmup_ratio * steps)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, cosine_with_warmup(warmup, steps, recipe.min_lr_ratio))
