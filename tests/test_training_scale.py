@@ -182,3 +182,30 @@ def test_fsdp_ranks_hold_only_their_shard_and_reduce_scatter_every_micro_batch(f
             expected = torch.empty(len(value), len(value[0]))
             torch.nn.init.kaiming_uniform_(expected, a=math.sqrt(5), generator=g)
             torch.testing.assert_close(torch.tensor(value), expected, msg=name)
+
+
+def interrupted_on_rank0(rank: int, world: int, base: str, out: str) -> dict:
+    """Ctrl-C reaches rank 0 only, after step 2: every rank must stop at that boundary and checkpoint."""
+    from training.loop import train
+
+    recipe = load_recipe("tiny-cpu", ["max_steps=4", "data.limit=8", "data.system_prompt=null", "max_length=256",
+                                      "save_every=0", "distributed=fsdp"], {"model": base, "output_dir": out})
+
+    def on_step(step, record):
+        if step == 2 and rank == 0:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    try:
+        train(recipe, on_step=on_step)
+    except KeyboardInterrupt:
+        return {"interrupted": True}
+    return {"interrupted": False}
+
+
+def test_ctrl_c_on_one_rank_stops_every_rank_at_the_same_step_boundary(tiny_base, tmp_path):
+    out = tmp_path / "run"
+    results = on_ranks(interrupted_on_rank0, 2, tmp_path, str(tiny_base), str(out))
+    assert results == [{"interrupted": True}, {"interrupted": True}]
+    assert [p.name for p in out.glob("checkpoint-*")] == ["checkpoint-2"]
+    assert (out / "checkpoint-2" / "trainer_state.json").is_file()
+    assert sorted(p.name for p in (out / "checkpoint-2").glob("rng-rank*.pt")) == ["rng-rank0.pt", "rng-rank1.pt"]

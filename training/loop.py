@@ -105,8 +105,8 @@ def accumulate(wrapped, plan, world: int, device: torch.device, autocast) -> tor
 def step_boundary():
     """Ctrl-C during the optimizer update is held until the update is complete (weights, schedule and
     step counter change together), then raised: a checkpoint is only ever taken between steps."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield  # not ours to handle (another thread), or AgreedStop already turns Ctrl-C into a flag
         return
     caught = []
     previous = signal.signal(signal.SIGINT, lambda *_: caught.append(True))
@@ -116,6 +116,32 @@ def step_boundary():
         signal.signal(signal.SIGINT, previous)
     if caught:
         raise KeyboardInterrupt
+
+
+class AgreedStop:
+    """Ctrl-C under torchrun: ranks are interrupted at different points, and one stuck in a collective
+    would hang the others. So with several processes SIGINT only raises a flag; after every step the
+    ranks all-reduce it and all stop together at that boundary (then checkpoint and exit)."""
+
+    def __init__(self, world: int):
+        self.active = world > 1 and threading.current_thread() is threading.main_thread()
+        self.flag = False
+        self.previous = signal.signal(signal.SIGINT, self._raise_flag) if self.active else None
+
+    def _raise_flag(self, *_):
+        self.flag = True
+
+    def check(self, device: torch.device) -> None:
+        if not self.active:
+            return
+        flag = torch.tensor([float(self.flag)], device=device)
+        torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+        if flag.item():
+            raise KeyboardInterrupt
+
+    def close(self) -> None:
+        if self.active:
+            signal.signal(signal.SIGINT, self.previous)
 
 
 def print_memory_plan(recipe: Recipe, model_path: str, world: int, device: torch.device, console: Console) -> None:
@@ -199,6 +225,7 @@ def train(recipe: Recipe, resume: bool = False, console: Console | None = None,
 
     progress = Progress(TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         TimeRemainingColumn(), TextColumn("{task.fields[stats]}"), console=console, disable=not show)
+    stop = AgreedStop(world)
     try:
         with progress:
             task = progress.add_task("train", total=steps, completed=start, stats="")
@@ -241,6 +268,7 @@ def train(recipe: Recipe, resume: bool = False, console: Console | None = None,
                     progress.update(task, advance=1, stats=stats)
                 if on_step:
                     on_step(step + 1, record)
+                stop.check(device)
                 if recipe.save_every and (step + 1) % recipe.save_every == 0 and step + 1 < steps:
                     save(step + 1, rng_at_boundary)
     except KeyboardInterrupt:
@@ -251,6 +279,8 @@ def train(recipe: Recipe, resume: bool = False, console: Console | None = None,
             if show:
                 console.print(f"[yellow]interrupted: saved {path}; continue with --resume[/]")
         raise
+    finally:
+        stop.close()
     final = save(steps, checkpoint.rng_state())
     result = out / ("adapter" if recipe.method == "lora" else "model")
     if recipe.method == "lora":
