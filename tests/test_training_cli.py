@@ -100,7 +100,8 @@ def test_full_fsdp_exports_sharded_bf16_and_resumes_on_another_world_size(small,
     model_dir = two / "model"
     files = sorted(p.name for p in model_dir.glob("*.safetensors"))
     assert len(files) > 1 and (model_dir / "model.safetensors.index.json").is_file(), files
-    assert json.loads((model_dir / "config.json").read_text())["dtype"] == "bfloat16"
+    config = json.loads((model_dir / "config.json").read_text())
+    assert config["dtype"] == "bfloat16" and config["architectures"] == ["Qwen2ForCausalLM"]
     exported = AutoModelForCausalLM.from_pretrained(str(model_dir))
     assert next(exported.parameters()).dtype == torch.bfloat16
 

@@ -78,7 +78,8 @@ def export_full(module: nn.Module, causal_lm: nn.Module, tokenizer, out: Path, r
             json.dumps({"metadata": {"total_size": total}, "weight_map": weight_map}, indent=1))
     causal_lm.config.save_pretrained(str(tmp))
     config = json.loads((tmp / "config.json").read_text())
-    config.update({"dtype": "bfloat16", "torch_dtype": "bfloat16", "use_cache": True})
+    config.update({"dtype": "bfloat16", "torch_dtype": "bfloat16", "use_cache": True,
+                   "architectures": [type(causal_lm).__name__]})  # vLLM picks its model class from this
     (tmp / "config.json").write_text(json.dumps(config, indent=2))
     if getattr(causal_lm, "generation_config", None) is not None:
         causal_lm.generation_config.save_pretrained(str(tmp))
