@@ -39,6 +39,7 @@ def test_train_and_merge_from_the_command_line(small, tmp_path):
     result = CliRunner().invoke(app, ["train", "tiny-cpu", "--output", str(out), *small])
     assert result.exit_code == 0, result.output[-2000:]
     assert "truncated" in result.output and (out / "adapter" / "adapter_config.json").is_file()
+    assert result.output.index("memory plan per GPU") < result.output.index("loss ")  # printed before step 1
     assert len(losses(out)) == 2
     again = CliRunner().invoke(app, ["train", "tiny-cpu", "--output", str(out), *small])
     assert isinstance(again.exception, EvalkitError) and "--resume" in str(again.exception)  # never overwrites
@@ -64,6 +65,8 @@ def test_train_and_merge_from_the_command_line(small, tmp_path):
     (["train", "no-such-recipe"], "recipe no-such-recipe not found"),
     (["train", "tiny-cpu", "--data", "{tmp}/missing.jsonl", "--output", "{tmp}/o"], "missing.jsonl does not exist"),
     (["merge", "{tmp}", "--out", "{tmp}/m"], "no adapter_config.json"),
+    (["train", "tiny-cpu", "--set", "gpu_memory_gb=0.5", "--output", "{tmp}/o"], "per GPU but each has 0.5 GiB"),
+    (["train", "tiny-cpu", "--set", "method=full", "--set", "precision=bf16"], "precision: bf16-mixed"),
 ])
 def test_bad_input_is_one_sentence(args, message, tmp_path):
     """The CLI's main() prints these EvalkitErrors as one red line and exits 2."""
@@ -74,3 +77,40 @@ def test_bad_input_is_one_sentence(args, message, tmp_path):
 
     result = CliRunner().invoke(app, [a.format(tmp=tmp_path) for a in args])
     assert isinstance(result.exception, EvalkitError) and message in str(result.exception)
+
+
+def test_full_fsdp_exports_sharded_bf16_and_resumes_on_another_world_size(small, tmp_path):
+    """Full fine-tuning under FSDP2 on 2 ranks: sharded checkpoints every step, the final model streamed
+    into several bf16 safetensors files; then the step-2 checkpoint resumed by one process continues
+    the same run (DCP reshards; data order depends on the step only)."""
+    import shutil
+
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from training.tiny import build_tiny_model
+
+    base = build_tiny_model(tmp_path / "base")
+    flags = [*small, "--set", f"model={base}", "--set", "method=full", "--set", "precision=fp32", "--set", "max_steps=3",
+             "--set", "save_every=1", "--set", "keep_checkpoints=3", "--set", "export_shard_gb=0.0001", "--set", "lr=1e-3"]
+    two = tmp_path / "two"
+    proc = run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "-m", "evalkit", "train",
+                "tiny-cpu", "--output", str(two), *flags, "--set", "distributed=fsdp"])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    model_dir = two / "model"
+    files = sorted(p.name for p in model_dir.glob("*.safetensors"))
+    assert len(files) > 1 and (model_dir / "model.safetensors.index.json").is_file(), files
+    config = json.loads((model_dir / "config.json").read_text())
+    assert config["dtype"] == "bfloat16" and config["architectures"] == ["Qwen2ForCausalLM"]
+    exported = AutoModelForCausalLM.from_pretrained(str(model_dir))
+    assert next(exported.parameters()).dtype == torch.bfloat16
+
+    one = tmp_path / "one"
+    shutil.copytree(two, one, ignore=shutil.ignore_patterns("checkpoint-3", "model"))
+    proc = run([sys.executable, "-m", "evalkit", "train", "tiny-cpu", "--output", str(one), *flags, "--resume"])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "resumed from" in proc.stdout and "processes, resuming on 1" in proc.stderr
+    assert losses(one)[:2] == losses(two)[:2] and losses(one)[2] == pytest.approx(losses(two)[2], rel=1e-4)
+    resumed = AutoModelForCausalLM.from_pretrained(str(one / "model"))
+    for (name, a), b in zip(exported.state_dict().items(), resumed.state_dict().values(), strict=True):
+        torch.testing.assert_close(a.float(), b.float(), rtol=2e-2, atol=2e-3, msg=name)

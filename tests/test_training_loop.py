@@ -128,6 +128,31 @@ def test_interrupt_and_resume_reproduces_the_uninterrupted_run(base, demos, lora
     assert steps == list(range(1, 9))
 
 
+def test_ctrl_c_in_the_middle_of_a_step_resumes_exactly_with_dropout(base, demos, lora_run, tmp_path, monkeypatch):
+    """Ctrl-C lands during step 4's forward, after dropout has drawn from the generator: the checkpoint of
+    the 3 completed steps must hold the generator as it was at the step boundary, not as left mid-step."""
+    from training import loop
+
+    _, straight = lora_run
+    out, real, calls = tmp_path / "mid-step", loop.accumulate, []
+
+    def interrupted(wrapped, plan, world, device, autocast):
+        calls.append(plan)
+        if len(calls) == 4:
+            mb = plan.micro_batches[0]
+            wrapped(mb.input_ids, mb.position_ids, mb.targets, mb.attention_mask)  # dropout draws, then Ctrl-C
+            raise KeyboardInterrupt
+        return real(wrapped, plan, world, device, autocast)
+
+    monkeypatch.setattr(loop, "accumulate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train(recipe(base, demos, out))
+    monkeypatch.setattr(loop, "accumulate", real)
+    assert [p.name for p in out.glob("checkpoint-*")] == ["checkpoint-3"]
+    resumed = train(recipe(base, demos, out), resume=True)
+    assert resumed["losses"] == pytest.approx(straight["losses"][3:], rel=1e-6, abs=1e-7)
+
+
 def test_merged_model_equals_base_plus_adapter(base, lora_run, tmp_path):
     from peft import PeftModel
     from transformers import AutoModelForCausalLM

@@ -66,14 +66,17 @@ class Recipe:
     weight_decay: float = 0.0
     adam_betas: tuple[float, float] = (0.9, 0.999)
     max_grad_norm: float = 1.0
-    precision: str = "bf16"  # bf16 (bf16 weights, fp32 adapters) | bf16-mixed (fp32 master weights) | fp32
+    precision: str = "bf16"  # bf16 (LoRA: frozen bf16 base, fp32 adapters) | bf16-mixed (fp32 master weights) | fp32
     gradient_checkpointing: bool = True
     distributed: str = "auto"  # under torchrun: auto (DDP for LoRA, FSDP2 for full) | ddp | fsdp
-    attn_implementation: str = "sdpa"  # sdpa | flex_attention | eager
+    offload: str = "none"  # none | cpu: FSDP2 keeps parameters, gradients and AdamW state in host memory
+    gpu_memory_gb: float | None = None  # per-GPU memory the plan checks against (default: detected)
+    attn_implementation: str = "auto"  # auto (flash-attn > flex_attention on GPU, sdpa on CPU) | flex_attention | sdpa | eager
     loss_chunk_tokens: int = 4096  # lm_head + cross-entropy in chunks of this many tokens (memory)
     seed: int = 0
     save_every: int = 0  # optimizer steps between checkpoints (0: only at the end)
     keep_checkpoints: int = 2
+    export_shard_gb: float = 4.0  # full fine-tuning: size of each bf16 safetensors file of the exported model
     log_every: int = 1
     peak_tflops: float | None = None  # per-device peak for MFU (default: detected bf16 dense peak)
 
@@ -170,6 +173,12 @@ def validate(recipe: Recipe) -> None:
         (recipe.precision in ("bf16", "bf16-mixed", "fp32"), f"precision must be bf16, bf16-mixed or fp32, not {recipe.precision!r}"),
         (recipe.max_length > 0 and recipe.global_batch_size > 0, "max_length and global_batch_size must be positive"),
         (recipe.distributed in ("auto", "ddp", "fsdp"), f"distributed must be auto, ddp or fsdp, not {recipe.distributed!r}"),
+        (not (recipe.method == "full" and recipe.precision == "bf16"),
+         ("precision: bf16 with method: full would run AdamW on bf16 weights (small updates are lost); "
+          "use precision: bf16-mixed (fp32 master weights, bf16 compute) or fp32")),
+        (recipe.offload in ("none", "cpu"), f"offload must be none or cpu, not {recipe.offload!r}"),
+        (recipe.attn_implementation in ("auto", "flex_attention", "sdpa", "eager", "flash_attention_2"),
+         f"attn_implementation must be auto, flex_attention, sdpa, eager or flash_attention_2, not {recipe.attn_implementation!r}"),
         (bool(recipe.model), "the recipe names no model (set model=...)"),
         (bool(recipe.data.path), "the recipe names no data (set data.path=... or pass --data)"),
     ]

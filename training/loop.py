@@ -14,6 +14,8 @@ import json
 import math
 import random
 import shutil
+import signal
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,7 +34,7 @@ from rich.progress import (
 )
 
 from evalkit.errors import EvalkitError
-from training import modeling
+from training import checkpoint, export, modeling
 from training.config import Recipe, to_dict
 from training.data import build_dataset, read_rows
 from training.packing import plan_step, total_steps
@@ -55,98 +57,8 @@ def fingerprint(samples) -> str:
     return digest.hexdigest()[:16]
 
 
-def checkpoints(out: Path) -> list[Path]:
-    found = [p for p in out.glob("checkpoint-*") if p.name.split("-")[1].isdigit() and (p / "trainer_state.json").is_file()]
-    return sorted(found, key=lambda p: int(p.name.split("-")[1]))
-
-
 def _dist() -> bool:
     return torch.distributed.is_available() and torch.distributed.is_initialized()
-
-
-def _barrier() -> None:
-    if _dist():
-        torch.distributed.barrier()
-
-
-def _rng_state() -> dict[str, Any]:
-    state = {"torch": torch.get_rng_state(), "python": random.getstate()}
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state()
-    return state
-
-
-def _set_rng_state(state: dict[str, Any]) -> None:
-    torch.set_rng_state(state["torch"])
-    random.setstate(state["python"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state(state["cuda"])
-
-
-def export(wrapped, module: modeling.CausalLMLoss, tokenizer, recipe: Recipe, out: Path, rank: int) -> None:
-    """Adapter (LoRA) or full weights in Hugging Face layout, with the tokenizer and its chat template."""
-    from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
-
-    options = StateDictOptions(full_state_dict=True, cpu_offload=True, ignore_frozen_params=recipe.method == "lora")
-    state = {k.removeprefix("model."): v for k, v in get_model_state_dict(wrapped, options=options).items()}
-    if rank != 0:
-        return
-    tmp = out.with_name(out.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    if recipe.method == "lora":
-        module.model.save_pretrained(str(tmp), state_dict=state)
-    else:
-        module.causal_lm().save_pretrained(str(tmp), state_dict=state)
-    tokenizer.save_pretrained(str(tmp))
-    shutil.rmtree(out, ignore_errors=True)
-    tmp.rename(out)
-
-
-def save_checkpoint(wrapped, module, optimizer, scheduler, tokenizer, recipe: Recipe, out: Path, step: int,
-                    rank: int, world: int, data_fp: str) -> Path:
-    import torch.distributed.checkpoint as dcp
-    from torch.distributed.checkpoint.state_dict import StateDictOptions, get_state_dict
-
-    path = out / f"checkpoint-{step}"
-    if rank == 0:
-        shutil.rmtree(path, ignore_errors=True)
-    _barrier()
-    model_sd, optim_sd = get_state_dict(wrapped, optimizer, options=StateDictOptions(ignore_frozen_params=True))
-    dcp.save({"model": model_sd, "optim": optim_sd}, checkpoint_id=str(path / "state"))
-    torch.save(_rng_state(), path / f"rng-rank{rank}.pt")
-    export(wrapped, module, tokenizer, recipe, path / ("adapter" if recipe.method == "lora" else "model"), rank)
-    _barrier()
-    if rank == 0:
-        meta = {"step": step, "world_size": world, "scheduler": scheduler.state_dict(), "data_fingerprint": data_fp}
-        (path / "trainer_state.json").write_text(json.dumps(meta, indent=1))  # written last: marks completeness
-        for old in checkpoints(out)[: -recipe.keep_checkpoints]:
-            shutil.rmtree(old, ignore_errors=True)
-    _barrier()
-    return path
-
-
-def load_checkpoint(path: Path, wrapped, optimizer, scheduler, rank: int, world: int, data_fp: str) -> int:
-    import torch.distributed.checkpoint as dcp
-    from torch.distributed.checkpoint.state_dict import StateDictOptions, get_state_dict, set_state_dict
-
-    meta = json.loads((path / "trainer_state.json").read_text())
-    if meta["data_fingerprint"] != data_fp:
-        raise EvalkitError(f"cannot resume from {path}: the training data or its tokenization changed")
-    if meta["world_size"] != world:
-        raise EvalkitError(f"cannot resume from {path}: it was written by {meta['world_size']} processes, not {world}")
-    options = StateDictOptions(ignore_frozen_params=True)
-    model_sd, optim_sd = get_state_dict(wrapped, optimizer, options=options)
-    state = {"model": model_sd, "optim": optim_sd}
-    dcp.load(state, checkpoint_id=str(path / "state"))
-    strict_off = StateDictOptions(ignore_frozen_params=True, strict=False)  # frozen weights come from the base
-    keys = set_state_dict(wrapped, optimizer, model_state_dict=state["model"], optim_state_dict=state["optim"],
-                          options=strict_off)
-    trainable = {n for n, p in wrapped.named_parameters() if p.requires_grad}
-    if keys.unexpected_keys or trainable & set(keys.missing_keys):
-        raise EvalkitError(f"cannot resume from {path}: its weights do not match the model of this recipe")
-    scheduler.load_state_dict(meta["scheduler"])
-    _set_rng_state(torch.load(path / f"rng-rank{rank}.pt", weights_only=False))
-    return int(meta["step"])
 
 
 def _write_metrics(path: Path, records: list[dict[str, Any]], keep_until: int | None = None) -> None:
@@ -171,15 +83,15 @@ def autocast_for(recipe: Recipe, wrapped, device: torch.device):
 def accumulate(wrapped, plan, world: int, device: torch.device, autocast) -> torch.Tensor:
     """Forward + backward over this rank's micro-batches; returns the global batch's mean token loss.
 
-    Gradients are synchronised only on the last micro-batch (DDP no_sync / FSDP2 requires_gradient_sync).
+    DDP all-reduces only on the last micro-batch (no_sync before). FSDP2 reduce-scatters after every
+    micro-batch and accumulates into the sharded gradient: turning its sync off would keep a whole
+    unsharded gradient on every rank until the last micro-batch.
     """
     loss_sum = torch.zeros((), device=device)
     for i, mb in enumerate(plan.micro_batches):
         mb = mb.to(device)
         last = i == len(plan.micro_batches) - 1
         sync = wrapped.no_sync() if hasattr(wrapped, "no_sync") and not last else contextlib.nullcontext()
-        if hasattr(wrapped, "set_requires_gradient_sync"):
-            wrapped.set_requires_gradient_sync(last)
         with sync, autocast:
             loss = wrapped(mb.input_ids, mb.position_ids, mb.targets, mb.attention_mask, scale=world / plan.targets)
         loss.backward()
@@ -189,17 +101,76 @@ def accumulate(wrapped, plan, world: int, device: torch.device, autocast) -> tor
     return loss_sum
 
 
+@contextlib.contextmanager
+def step_boundary():
+    """Ctrl-C during the optimizer update is held until the update is complete (weights, schedule and
+    step counter change together), then raised: a checkpoint is only ever taken between steps."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield  # not ours to handle (another thread), or AgreedStop already turns Ctrl-C into a flag
+        return
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda *_: caught.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+class AgreedStop:
+    """Ctrl-C under torchrun: ranks are interrupted at different points, and one stuck in a collective
+    would hang the others. So with several processes SIGINT only raises a flag; after every step the
+    ranks all-reduce it and all stop together at that boundary (then checkpoint and exit)."""
+
+    def __init__(self, world: int):
+        self.active = world > 1 and threading.current_thread() is threading.main_thread()
+        self.flag = False
+        self.previous = signal.signal(signal.SIGINT, self._raise_flag) if self.active else None
+
+    def _raise_flag(self, *_):
+        self.flag = True
+
+    def check(self, device: torch.device) -> None:
+        if not self.active:
+            return
+        flag = torch.tensor([float(self.flag)], device=device)
+        torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+        if flag.item():
+            raise KeyboardInterrupt
+
+    def close(self) -> None:
+        if self.active:
+            signal.signal(signal.SIGINT, self.previous)
+
+
+def print_memory_plan(recipe: Recipe, model_path: str, world: int, device: torch.device, console: Console) -> None:
+    """The per-GPU memory plan, before any weight is loaded; an error when it cannot fit."""
+    from transformers import AutoConfig
+
+    from training import memory_plan
+
+    gpu = recipe.gpu_memory_gb * 2**30 if recipe.gpu_memory_gb else (
+        torch.cuda.get_device_properties(device).total_memory if device.type == "cuda" else None)
+    config = AutoConfig.from_pretrained(model_path)
+    p = memory_plan.for_recipe(recipe, config, world, modeling.strategy(recipe, world) == "fsdp", gpu,
+                               modeling.attention_for(recipe, device))
+    console.print(p.table(), highlight=False)
+    memory_plan.check(p, f"--set model={recipe.model}")
+
+
 def train(recipe: Recipe, resume: bool = False, console: Console | None = None,
           on_step: Callable[[int, dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Run a recipe; returns a summary (and the trained model, for callers in Python).
 
-    Ctrl-C (KeyboardInterrupt) saves a checkpoint of the completed steps before leaving.
+    Ctrl-C (KeyboardInterrupt) saves a checkpoint of the completed steps before leaving; resuming from it
+    continues exactly as if it had not stopped.
     """
     rank, world, device = modeling.setup_distributed()
     console = console or Console()
     show = rank == 0
     out = Path(recipe.output_dir)
-    existing = checkpoints(out) if out.is_dir() else []
+    existing = checkpoint.checkpoints(out) if out.is_dir() else []
     if existing and not resume:
         raise EvalkitError(f"{out} already holds checkpoints; pass --resume to continue or choose another --output")
     if resume and not existing and show:
@@ -210,8 +181,8 @@ def train(recipe: Recipe, resume: bool = False, console: Console | None = None,
     torch.manual_seed(recipe.seed)
     random.seed(recipe.seed)
     if rank == 0:
-        model_path = modeling.resolve_model_path(recipe)
-    _barrier()
+        model_path = modeling.resolve_model_path(recipe)  # builds or downloads once
+    checkpoint.barrier()
     model_path = modeling.resolve_model_path(recipe)
     tokenizer = modeling.load_tokenizer(model_path)
     dataset = build_dataset(recipe.data, tokenizer, recipe.max_length, recipe.length_policy, rows)
@@ -220,20 +191,20 @@ def train(recipe: Recipe, resume: bool = False, console: Console | None = None,
         console.print(f"[bold]data[/]: {dataset.report()}")
         (out / "recipe.yaml").write_text(yaml.safe_dump(to_dict(recipe), sort_keys=False))
 
-    model = modeling.load_model(recipe, model_path)
+    if show:
+        print_memory_plan(recipe, model_path, world, device, console)
+    model, module, wrapped = modeling.build(recipe, model_path, device, rank, world)
     base_params, adapter_params = modeling.linear_params(model)
-    module = modeling.CausalLMLoss(model, recipe.loss_chunk_tokens)
-    wrapped = modeling.wrap(module, recipe, device, world)
     params = [p for p in wrapped.parameters() if p.requires_grad]
     trainable = sum(p.numel() for p in params)
     optimizer = torch.optim.AdamW(params, lr=recipe.lr, betas=tuple(recipe.adam_betas), weight_decay=recipe.weight_decay,
-                                  fused=device.type == "cuda")
+                                  fused=device.type == "cuda" and recipe.offload != "cpu")  # offloaded: CPU step
     steps = total_steps(len(samples), recipe.global_batch_size, recipe.epochs, recipe.max_steps)
     warmup = math.ceil(recipe.warmup_ratio * steps)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, cosine_with_warmup(warmup, steps, recipe.min_lr_ratio))
     start = 0
     if existing and resume:
-        start = load_checkpoint(existing[-1], wrapped, optimizer, scheduler, rank, world, data_fp)
+        start = checkpoint.load(existing[-1], wrapped, optimizer, scheduler, rank, world, data_fp, recipe.seed)
         if show:
             console.print(f"resumed from {existing[-1]} at step {start}")
     if show:
@@ -246,8 +217,15 @@ def train(recipe: Recipe, resume: bool = False, console: Console | None = None,
     pack_length = recipe.pack_length or recipe.max_length
     losses: list[float] = []
     completed = start
+
+    def save(step: int, rng: dict[str, Any]) -> Path:
+        adapter = (lambda path: export.export_adapter(module, model, tokenizer, path, rank)) if recipe.method == "lora" else None
+        return checkpoint.save(wrapped, optimizer, scheduler, out, step, rank, world, data_fp, rng,
+                               recipe.keep_checkpoints, adapter)
+
     progress = Progress(TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         TimeRemainingColumn(), TextColumn("{task.fields[stats]}"), console=console, disable=not show)
+    stop = AgreedStop(world)
     try:
         with progress:
             task = progress.add_task("train", total=steps, completed=start, stats="")
@@ -255,16 +233,19 @@ def train(recipe: Recipe, resume: bool = False, console: Console | None = None,
                 if device.type == "cuda":
                     torch.cuda.reset_peak_memory_stats(device)
                 began = time.perf_counter()
+                rng_at_boundary = checkpoint.rng_state()  # what a checkpoint of `step` completed steps holds
                 plan = plan_step(samples, step, global_batch=recipe.global_batch_size, seed=recipe.seed, world=world,
                                  rank=rank, packing=recipe.packing, pack_length=pack_length,
                                  micro_batch_size=recipe.micro_batch_size, pad_id=tokenizer.pad_token_id)
                 loss_sum = accumulate(wrapped, plan, world, device, autocast)
                 grad_norm = torch.nn.utils.clip_grad_norm_(params, recipe.max_grad_norm)
                 lr = scheduler.get_last_lr()[0]
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
-                completed = step + 1
+                with step_boundary():
+                    optimizer.step()
+                    scheduler.step()
+                    optimizer.zero_grad(set_to_none=True)
+                    completed = step + 1
+                    rng_at_boundary = checkpoint.rng_state()
                 if device.type == "cuda":
                     torch.cuda.synchronize(device)
                 elapsed = time.perf_counter() - began
@@ -287,20 +268,28 @@ def train(recipe: Recipe, resume: bool = False, console: Console | None = None,
                     progress.update(task, advance=1, stats=stats)
                 if on_step:
                     on_step(step + 1, record)
+                stop.check(device)
                 if recipe.save_every and (step + 1) % recipe.save_every == 0 and step + 1 < steps:
-                    save_checkpoint(wrapped, module, optimizer, scheduler, tokenizer, recipe, out, step + 1, rank, world, data_fp)
+                    save(step + 1, rng_at_boundary)
     except KeyboardInterrupt:
-        if completed > start:  # optimizer steps fully taken; a half-accumulated step is redone on resume
-            path = save_checkpoint(wrapped, module, optimizer, scheduler, tokenizer, recipe, out, completed, rank, world,
-                                   data_fp)
+        # Weights, optimizer and schedule are those of `completed` steps (a half-accumulated step leaves only
+        # gradients, which are not saved); the RNG state is the one taken at that boundary.
+        if completed > start:
+            path = save(completed, rng_at_boundary)
             if show:
                 console.print(f"[yellow]interrupted: saved {path}; continue with --resume[/]")
         raise
-    final = save_checkpoint(wrapped, module, optimizer, scheduler, tokenizer, recipe, out, steps, rank, world, data_fp)
+    finally:
+        stop.close()
+    final = save(steps, checkpoint.rng_state())
     result = out / ("adapter" if recipe.method == "lora" else "model")
-    if rank == 0:
-        shutil.rmtree(result, ignore_errors=True)
-        shutil.copytree(final / result.name, result)
+    if recipe.method == "lora":
+        if rank == 0:
+            shutil.rmtree(result, ignore_errors=True)
+            shutil.copytree(final / "adapter", result)
+    else:
+        export.export_full(module, module.causal_lm(), tokenizer, result, rank, int(recipe.export_shard_gb * 2**30))
+    if show:
         console.print(f"[green]done[/]: {result} (checkpoint {final}, metrics {out / 'metrics.jsonl'})")
     if _dist():
         torch.distributed.destroy_process_group()

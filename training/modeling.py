@@ -59,11 +59,50 @@ def _chunk_loss(head: nn.Module, hidden: torch.Tensor, targets: torch.Tensor) ->
 
 
 def resolve_model_path(recipe: Recipe) -> str:
+    """A local directory for the recipe's model (the tiny one is built; Hub ids are downloaded once)."""
     if recipe.model == "tiny":
         from training.tiny import build_tiny_model
 
         return str(build_tiny_model(Path(recipe.output_dir) / "tiny-base", seed=recipe.seed))
-    return recipe.model
+    if Path(recipe.model).is_dir():
+        return recipe.model
+    from huggingface_hub import snapshot_download
+
+    try:
+        return snapshot_download(recipe.model, allow_patterns=["*.json", "*.safetensors", "*.jinja", "*.txt", "*.model"])
+    except Exception as err:  # noqa: BLE001 - offline, unknown id, no access: one sentence either way
+        raise EvalkitError(f"could not find model {recipe.model!r} locally or on the Hub: {err}") from None
+
+
+def master_dtype(recipe: Recipe) -> torch.dtype:
+    """The dtype weights are held in: fp32 master weights for full fine-tuning, bf16 for a frozen LoRA base.
+
+    Full fine-tuning in pure bf16 is refused by the recipe check (AdamW updates below bf16's resolution
+    would be lost); `bf16-mixed` keeps fp32 weights and computes in bf16.
+    """
+    return torch.bfloat16 if recipe.precision == "bf16" and recipe.method == "lora" else torch.float32
+
+
+def attention_for(recipe: Recipe, device: torch.device) -> str:
+    """The attention kernel: `auto` picks flash-attn (varlen via position_ids) when importable, else
+    flex_attention with a document block mask on GPU, and sdpa on CPU (flex has no CPU backward).
+
+    sdpa with packed rows builds a dense [T x T] mask (1 GiB at 32k) and loses the flash kernel: warned."""
+    import importlib.util
+    import warnings
+
+    choice = recipe.attn_implementation
+    if choice == "auto":
+        if device.type == "cuda" and importlib.util.find_spec("flash_attn") is not None:
+            choice = "flash_attention_2"
+        elif device.type == "cuda":
+            choice = "flex_attention"
+        else:
+            choice = "sdpa"
+    if choice == "sdpa" and recipe.packing and device.type == "cuda":
+        warnings.warn("packed rows under sdpa build a dense [T x T] mask and lose the flash kernel; "
+                      "use attn_implementation: auto (flex_attention) for packed training", stacklevel=2)
+    return choice
 
 
 def load_tokenizer(path: str):
@@ -80,13 +119,12 @@ def load_tokenizer(path: str):
     return tok
 
 
-def load_model(recipe: Recipe, path: str) -> nn.Module:
-    """The CausalLM with LoRA applied (or all weights trainable) and gradient checkpointing on."""
+def load_model(recipe: Recipe, path: str, attn_implementation: str) -> nn.Module:
+    """The whole CausalLM in this process (one process, or DDP), LoRA applied, checkpointing on."""
     from transformers import AutoModelForCausalLM
 
-    dtype = torch.bfloat16 if recipe.precision == "bf16" else torch.float32
     try:
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, attn_implementation=recipe.attn_implementation)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=master_dtype(recipe), attn_implementation=attn_implementation)
     except (OSError, ValueError) as err:
         raise EvalkitError(f"could not load model {path!r}: {err}") from None
     return prepare_model(model, recipe)
@@ -158,20 +196,38 @@ def setup_distributed() -> tuple[int, int, torch.device]:
     return rank, world, device
 
 
-def wrap(module: CausalLMLoss, recipe: Recipe, device: torch.device, world: int) -> nn.Module:
-    """FSDP2 (fully_shard per decoder layer) for full fine-tuning or `distributed: fsdp`; DDP for LoRA."""
-    module.to(device)
+def keep_adapter_inputs_bf16(model: nn.Module) -> None:
+    """PEFT casts every adapter's input to the adapter's fp32 dtype: an fp32 copy of each layer input per
+    adapter. Under bf16 autocast the matmul is bf16 either way, so the copy is pure waste; turn it off."""
+    for module in model.modules():
+        if hasattr(module, "cast_input_dtype_enabled"):
+            module.cast_input_dtype_enabled = False
+
+
+def strategy(recipe: Recipe, world: int) -> str:
+    """single | ddp | fsdp: FSDP2 for full fine-tuning (and LoRA on a base too large to copy), DDP for LoRA."""
     if world == 1:
-        return module
-    strategy = recipe.distributed if recipe.distributed != "auto" else ("ddp" if recipe.method == "lora" else "fsdp")
-    if strategy == "ddp":
-        from torch.nn.parallel import DistributedDataParallel
+        return "single"
+    if recipe.distributed != "auto":
+        return recipe.distributed
+    return "ddp" if recipe.method == "lora" else "fsdp"
 
-        return DistributedDataParallel(module, device_ids=[device.index] if device.type == "cuda" else None)
-    from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard
 
-    mp = MixedPrecisionPolicy(param_dtype=torch.bfloat16, reduce_dtype=torch.float32) if recipe.precision != "fp32" else MixedPrecisionPolicy()
-    for layer in module.causal_lm().model.layers:
-        fully_shard(layer, mp_policy=mp)
-    fully_shard(module, mp_policy=mp)
-    return module
+def build(recipe: Recipe, path: str, device: torch.device, rank: int, world: int) -> tuple[nn.Module, nn.Module, nn.Module]:
+    """(model, CausalLMLoss, the module to train): whole model for one process or DDP, shards under FSDP2."""
+    attn = attention_for(recipe, device)
+    kind = strategy(recipe, world)
+    if kind == "fsdp":
+        from training.sharding import build_fsdp
+
+        model, module = build_fsdp(recipe, path, device, rank, world, attn)
+        return model, module, module
+    model = load_model(recipe, path, attn)
+    if recipe.method == "lora" and recipe.precision != "fp32" and device.type == "cuda":
+        keep_adapter_inputs_bf16(model)  # autocast runs the adapters in bf16 anyway
+    module = CausalLMLoss(model, recipe.loss_chunk_tokens).to(device)
+    if kind == "single":
+        return model, module, module
+    from torch.nn.parallel import DistributedDataParallel  # broadcasts rank 0's weights (and adapters)
+
+    return model, module, DistributedDataParallel(module, device_ids=[device.index] if device.type == "cuda" else None)

@@ -27,7 +27,9 @@ def train(
 
     Loss is on assistant tokens only; samples are packed without attending to each other; the loss is averaged over all target tokens of the global batch. Writes OUTPUT/adapter (LoRA) or OUTPUT/model (full), OUTPUT/checkpoint-N/ and OUTPUT/metrics.jsonl (loss, lr, tokens/s, MFU, peak memory per step).
 
-    Multi-GPU: torchrun --nproc-per-node 8 -m evalkit train RECIPE (DDP for LoRA, FSDP2 for full; recipe key `distributed`).
+    Multi-GPU: torchrun --nproc-per-node 8 -m evalkit train RECIPE (DDP for LoRA, FSDP2 for full; recipe key `distributed`). FSDP2 loads each rank's shard only; checkpoints are sharded (torch.distributed.checkpoint) and a run may resume on another number of GPUs.
+
+    Before step 1 it prints the memory plan per GPU (weights, gradients, optimizer, activations at the recipe's length) and stops with an error when it will not fit; recipe keys `offload: cpu` (FSDP2 CPU offload of weights, gradients and AdamW state) and `gpu_memory_gb` change it. Ctrl-C saves a checkpoint at the last step boundary; --resume continues exactly. See docs/training.md.
     """
     import yaml
 
