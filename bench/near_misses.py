@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import sys
-import tempfile
 from fractions import Fraction
 from pathlib import Path
 
 import mpmath
+
+from evalkit.io import atomic_write  # writing only: the labels never come from evalkit
 
 mpmath.mp.dps = 50
 BENCHMARKS = ("math500", "olympiadbench", "aime24", "aime25", "amc23")
@@ -415,11 +415,7 @@ def main() -> None:
             kinds[c["kind"]] = kinds.get(c["kind"], 0) + 1
         print(f"{name}: {len(cases)}  " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
     if args.out:
-        fd, tmp = tempfile.mkstemp(dir=args.out.parent, prefix=f".{args.out.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for c in misses + equal:
-                f.write(json.dumps(c, ensure_ascii=False) + "\n")
-        os.replace(tmp, args.out)
+        atomic_write(args.out, "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in misses + equal))
 
 
 if __name__ == "__main__":

@@ -3,8 +3,6 @@ length (when the runs recorded per-sample token counts). matplotlib's Agg backen
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -16,20 +14,17 @@ import numpy as np
 from evalkit.compare.core import Report
 from evalkit.compare.lengths import accuracy_by_length
 from evalkit.errors import EvalkitError
+from evalkit.io import atomic_writer
 from evalkit.rundir import Run
 
 
 def _save(fig, path: Path) -> None:
     """Write atomically: a half-written PNG never replaces a good one."""
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=path.parent)
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=130, bbox_inches="tight")
-        os.replace(tmp, path)
+        with atomic_writer(path, "wb") as handle:
+            fig.savefig(handle, format="png", dpi=130, bbox_inches="tight")
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def scores_plot(report: Report, path: Path) -> None:
