@@ -160,16 +160,13 @@ def _graders(names: dict[str, str]) -> dict[str, str]:
 
 def _results_tokenizer(files: dict[str, Path]) -> str | None:
     """The model lm-eval's results config names (`pretrained=...`/`tokenizer=...`), for plain lm-eval runs."""
-    from evalkit.rundir import results_beside
+    from evalkit.rundir import model_args, results_beside
 
     for path in files.values():
-        args = (results_beside(path).get("config") or {}).get("model_args")
-        if isinstance(args, str):  # lm_eval's "pretrained=...,tokenizer=..."
-            args = dict(kv.split("=", 1) for kv in args.split(",") if "=" in kv)
-        if isinstance(args, dict):
-            name = args.get("tokenizer") or args.get("pretrained") or args.get("model")
-            if name:
-                return str(name)
+        args = model_args(results_beside(path).get("config") or {})
+        name = args.get("tokenizer") or args.get("pretrained") or args.get("model")
+        if name:
+            return str(name)
     return None
 
 

@@ -20,11 +20,11 @@ from evalkit.rundir.files import (
     run_root,
     timestamp,
 )
-from evalkit.rundir.read import ProblemResult, Run, Sample, TaskResult, load_run, task_metrics
+from evalkit.rundir.read import ProblemResult, Run, Sample, TaskResult, load_run, model_args, task_metrics
 from evalkit.rundir.write import sample_row, write_lmeval_run, write_results, write_samples
 
 __all__ = [
     "MANIFEST", "BenchmarkOf", "ProblemResult", "Run", "Sample", "TaskResult", "benchmark_of",
-    "find_results", "find_samples", "load_run", "manifest", "read_json", "results_beside", "run_root", "sample_row",
+    "find_results", "find_samples", "load_run", "manifest", "model_args", "read_json", "results_beside", "run_root", "sample_row",
     "task_metrics", "timestamp", "write_lmeval_run", "write_results", "write_samples",
 ]

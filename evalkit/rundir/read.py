@@ -175,7 +175,8 @@ def _preset_name(manifest: dict[str, Any], config: dict[str, Any]) -> str:
     return str(preset or "")
 
 
-def _model_args(config: dict[str, Any]) -> dict[str, str]:
+def model_args(config: dict[str, Any]) -> dict[str, str]:
+    """lm-eval's results `config.model_args` as a dict: lm-eval writes "pretrained=...,dtype=..." or a dict."""
     args = config.get("model_args") or {}
     if isinstance(args, dict):
         return {str(k): str(v) for k, v in args.items()}
@@ -334,7 +335,7 @@ def load_run(path: str | Path, label: str | None = None) -> Run:
     manifest = read_json(manifest_file) if manifest_file else {}
 
     config = results.get("config") or {}
-    margs = _model_args(config)
+    margs = model_args(config)
     manifest_model, manifest_revision = mf.model_of(manifest)
     model = manifest_model or str(results.get("model_name") or margs.get("pretrained") or config.get("model", "?"))
     revision = manifest_revision or str(margs.get("revision") or config.get("model_revision") or "")
