@@ -4,19 +4,17 @@ fresh generations on a changed setting, and DP=2 equal to DP=1."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from evalkit.generate import BackendSpec
 from evalkit.evaluate import EvalConfig, run_eval
+from evalkit.generate import BackendSpec
 from evalkit.tiny_model import build_tiny_eval_model
-from tests.support import REPO, TASKS
+from tests.support import TASKS
 
 TOTAL = 12  # 6 fixture problems x n=2
 
@@ -68,9 +66,7 @@ def reference(tiny_model, tmp_path_factory):
 
 def test_resume_after_sigkill_generates_only_the_missing(cli, tiny_model, reference, tmp_path):
     out = tmp_path / "run"
-    env = os.environ | {"PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "evalkit", *_cli_args(tiny_model, out)], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = cli.spawn(*_cli_args(tiny_model, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     store = out / "generations.jsonl"
     deadline = time.time() + 240
     while len(_lines(store)) < 3 and proc.poll() is None and time.time() < deadline:
