@@ -34,26 +34,31 @@ class CliResult:
 class Cli:
     """`cli("data", "list")` runs `evalkit data list` in this process through typer's CliRunner, the way
     `evalkit.cli.main` does: a user error (EvalkitError) is one "error: ..." line on stderr and exit code 2,
-    and any other exception propagates, because a traceback is a bug the test must show.
+    and any other exception propagates, because a traceback is a bug the test must show. A command that
+    changes os.environ fails the test: settings travel as arguments, and a leak would reach later tests.
 
     `cli.process(...)` runs a real `python -m evalkit` for what needs one: signals, a fresh interpreter,
-    the entry point itself.
+    the entry point itself; `cli.spawn(...)` starts one without waiting (to kill it mid-run).
     """
 
-    def __call__(self, *args: str | Path, env: dict[str, str] | None = None, input: str | None = None) -> CliResult:
+    def __call__(self, *args: str | Path, env: dict[str, str] | None = None, input: str | None = None,
+                 width: int = int(WIDTH)) -> CliResult:
         from typer.testing import CliRunner
 
         from evalkit.cli import app
         from evalkit.errors import EvalkitError
 
-        saved = dict(os.environ)  # a command that sets os.environ must not leak it into later tests
+        saved = dict(os.environ)
         try:
             result = CliRunner().invoke(app, [str(a) for a in args], input=input,
-                                        env={"COLUMNS": WIDTH, **(env or {})}, terminal_width=int(WIDTH),
+                                        env={"COLUMNS": str(width), **(env or {})}, terminal_width=width,
                                         catch_exceptions=True)
         finally:
+            leaked = sorted(k for k in saved.keys() | os.environ.keys() if saved.get(k) != os.environ.get(k))
             os.environ.clear()
             os.environ.update(saved)
+        if leaked:
+            raise AssertionError(f"`evalkit {' '.join(map(str, args[:2]))}` changed os.environ: {leaked}")
         stderr = result.stderr
         if isinstance(result.exception, EvalkitError):
             return CliResult(2, result.stdout, stderr + f"error: {result.exception}\n")
@@ -63,10 +68,19 @@ class Cli:
 
     def process(self, *args: str | Path, env: dict[str, str] | None = None, timeout: float = 300,
                 cwd: Path = REPO) -> CliResult:
+        proc = self.spawn(*args, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise
+        return CliResult(proc.returncode, stdout, stderr)
+
+    def spawn(self, *args: str | Path, env: dict[str, str] | None = None, cwd: Path = REPO,
+              **popen: object) -> subprocess.Popen:
         full_env = os.environ | {"PYTHONPATH": str(REPO), "COLUMNS": WIDTH} | (env or {})
-        proc = subprocess.run([sys.executable, "-m", "evalkit", *map(str, args)], cwd=cwd, env=full_env,
-                              capture_output=True, text=True, timeout=timeout, check=False)
-        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+        return subprocess.Popen([sys.executable, "-m", "evalkit", *map(str, args)], cwd=cwd, env=full_env, **popen)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from lm_eval.api.model import LM
 
-TASKS_DIR = Path(__file__).resolve().parents[1] / "tasks"
+from tests.support import REPO
+
+TASKS_DIR = REPO / "tasks"
 
 
 class ScriptedLM(LM):

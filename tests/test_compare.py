@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,14 +11,6 @@ from lmeval_fixture import evalkit_manifest, make_run, problems
 from evalkit.compare import compare
 from evalkit.errors import EvalkitError
 from evalkit.rundir import load_run
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COLUMNS": "200", "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    return subprocess.run([sys.executable, "-m", "evalkit", *args], capture_output=True, text=True, env=env, cwd=REPO, check=False)
-
 
 DOCS = problems(12)
 A = [[True], [True], [True], [True], [False], [False], [False], [False], [False], [False], [True], [False]]
@@ -48,7 +37,7 @@ def test_reader_sees_lm_eval_layout(plain_and_evalkit):
     assert (load_run(ours).model, load_run(ours).model_revision) == ("org/model-b", "rev-b")
 
 
-def test_plain_lm_eval_and_evalkit_run_compare(plain_and_evalkit):
+def test_plain_lm_eval_and_evalkit_run_compare(cli, plain_and_evalkit):
     plain, ours = plain_and_evalkit
     result = cli("compare", str(plain), str(ours), "--format", "json")
     assert result.returncode == 0, result.stderr
@@ -66,7 +55,7 @@ def test_plain_lm_eval_and_evalkit_run_compare(plain_and_evalkit):
     assert diff["preset"] == ["-", "sky-t1"]
 
 
-def test_table_and_markdown_show_scores_and_flips(plain_and_evalkit):
+def test_table_and_markdown_show_scores_and_flips(cli, plain_and_evalkit):
     plain, ours = plain_and_evalkit
     md = cli("compare", str(plain), str(ours), "--format", "markdown")
     assert md.returncode == 0, md.stderr
@@ -84,7 +73,7 @@ def test_identical_runs_have_zero_difference_and_p_one(tmp_path):
     assert row.diff_ci == (0.0, 0.0) and row.lost == row.gained == []
 
 
-def test_different_problem_sets_are_refused_unless_forced(tmp_path):
+def test_different_problem_sets_are_refused_unless_forced(cli, tmp_path):
     full = make_run(tmp_path / "full", DOCS, A)
     subset = make_run(tmp_path / "subset", DOCS[:10], A[:10])
     refused = cli("compare", str(full), str(subset))
@@ -143,7 +132,7 @@ def test_different_dataset_content_in_manifest_is_refused(tmp_path):
 @pytest.mark.parametrize("flags", [["--format", "json", "-o", "{tmp}/missing/dir/x.json"],
                                    ["--format", "json", "-o", "{tmp}"],
                                    ["--plot", "{tmp}/missing/dir/p.png"]])
-def test_bad_output_paths_fail_before_any_work(plain_and_evalkit, tmp_path, flags):
+def test_bad_output_paths_fail_before_any_work(cli, plain_and_evalkit, tmp_path, flags):
     plain, ours = plain_and_evalkit
     before = sorted(tmp_path.iterdir())
     result = cli("compare", str(plain), str(ours), *[f.replace("{tmp}", str(tmp_path)) for f in flags])
@@ -159,7 +148,7 @@ def test_settings_diff_lists_sampling_differences(tmp_path):
     assert diff["evalkit_math500: sampling.temperature"] == ["0.0", "0.7"]
 
 
-def test_plot_writes_scores_and_length_pngs(plain_and_evalkit, tmp_path):
+def test_plot_writes_scores_and_length_pngs(cli, plain_and_evalkit, tmp_path):
     plain, ours = plain_and_evalkit
     target = tmp_path / "cmp.png"
     result = cli("compare", str(plain), str(ours), "--plot", str(target))
@@ -168,7 +157,7 @@ def test_plot_writes_scores_and_length_pngs(plain_and_evalkit, tmp_path):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
 
 
-def test_unknown_task_and_missing_dir_are_one_sentence_errors(plain_and_evalkit, tmp_path):
+def test_unknown_task_and_missing_dir_are_one_sentence_errors(cli, plain_and_evalkit, tmp_path):
     plain, ours = plain_and_evalkit
     missing = cli("compare", str(plain), str(ours), "--tasks", "aime24")
     assert missing.returncode == 2 and "--tasks aime24" in missing.stderr

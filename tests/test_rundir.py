@@ -7,23 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
 
 import pytest
 from lmeval_fixture import evalkit_manifest
 from rundir_support import lm_eval_run, published_outputs
-from typer.testing import CliRunner
 
-from evalkit.cli import app
 from evalkit.rundir import load_run, manifest
 from tasks.math.utils import load_math500
-
-runner = CliRunner()
-
-
-def invoke(*args: str, width: int = 200):
-    return runner.invoke(app, list(args), terminal_width=width)
 
 
 def _reply(answers: dict[str, str]):
@@ -76,14 +67,12 @@ def test_run_reads_per_problem_verdicts_answers_gold_and_prompts(lm_eval_dir, ma
 
 
 @pytest.mark.parametrize("target", ["top", "model folder", "samples file"])
-def test_score_works_on_plain_lm_eval_output(plain, target):
+def test_score_works_on_plain_lm_eval_output(cli, plain, target):
     """lm-eval 0.4 writes arguments as {"gen_args_0": {...}}: this was a KeyError traceback."""
     folder = next(plain.iterdir())
     path = {"top": plain, "model folder": folder, "samples file": next(folder.glob("samples_*.jsonl"))}[target]
-    before = dict(os.environ)
-    result = invoke("score", str(path), "--workers", "1", "--quiet")
-    assert result.exit_code == 0, result.output
-    assert dict(os.environ) == before  # no settings leak into the process (or the next test)
+    result = cli("score", str(path), "--workers", "1", "--quiet")  # fails the test if it writes os.environ
+    assert result.returncode == 0, result.stderr
     summary = _summary(plain)["tasks"]["evalkit_math500"]
     assert summary["documents"] == 3 and summary["samples"] == 6 and summary["samples_flipped"] == 0
     assert summary["metrics"]["avg@n,score"]["new"] == pytest.approx(1 / 6)
@@ -91,18 +80,18 @@ def test_score_works_on_plain_lm_eval_output(plain, target):
     assert rescored.results["rescored"] is True and rescored.results["grader"]["evalkit_math500"].startswith("evalkit.grading@")
 
 
-def test_score_works_on_imported_runs_and_regrades_published_verdicts(tmp_path, math_docs):
+def test_score_works_on_imported_runs_and_regrades_published_verdicts(cli, tmp_path, math_docs):
     """import-outputs writes a manifest whose model is a string: this was an AttributeError traceback."""
     rows = [(d["id"], d["question"], d["answer"], f"\\boxed{{{d['answer']}}}", i != 0) for i, d in enumerate(math_docs)]
     src = published_outputs(tmp_path / "outputs.jsonl", rows)
     out = tmp_path / "imported"
-    result = invoke("leaderboard", "import-outputs", str(src), "--out", str(out), "--model", "org/m",
+    result = cli("leaderboard", "import-outputs", str(src), "--out", str(out), "--model", "org/m",
                     "--task", "math500", "--verdicts", "published")
-    assert result.exit_code == 0, result.exception
+    assert result.returncode == 0, result.stderr
     assert [p.score for p in load_run(out).tasks["math500"].problems] == [0.0, 1.0, 1.0]
 
-    result = invoke("score", str(out), "--workers", "1", "--quiet")
-    assert result.exit_code == 0, result.output
+    result = cli("score", str(out), "--workers", "1", "--quiet")
+    assert result.returncode == 0, result.stderr
     summary = _summary(out)["tasks"]["math500"]
     assert summary["scored_with"] == "evalkit_math500" and summary["samples_flipped"] == 1
     rescored = load_run(out)
@@ -110,34 +99,33 @@ def test_score_works_on_imported_runs_and_regrades_published_verdicts(tmp_path, 
     assert rescored.results["grader"]["math500"].startswith("evalkit.grading@")
 
 
-def test_score_refuses_a_file_that_is_not_samples(tmp_path):
+def test_score_refuses_a_file_that_is_not_samples(cli, tmp_path):
     bad = tmp_path / "samples_evalkit_math500_2026-01-01T00-00-00.000000.jsonl"
     bad.write_text('{"doc_id": 0}\n')
-    result = invoke("score", str(bad))
-    message = str(result.exception)
-    assert result.exit_code != 0 and f"{bad}:1" in message and "'doc'" in message
+    result = cli("score", str(bad))
+    assert result.returncode == 2 and f"{bad}:1" in result.stderr and "'doc'" in result.stderr
 
 
-def test_show_lists_problems_with_marks_answers_and_gold(lm_eval_dir, math_docs):
-    result = invoke("show", str(lm_eval_dir))
-    assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+def test_show_lists_problems_with_marks_answers_and_gold(cli, lm_eval_dir, math_docs):
+    result = cli("show", str(lm_eval_dir))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
     assert lines[0].endswith("org/scripted") and "avg@n 16.7% ± " in lines[1] and "3 problems, 6 samples" in lines[1]
     row = next(line for line in lines if math_docs[1]["id"] in line)
     assert "✗∅" in row and "12345" in row
-    assert "3 of 3 problems shown." in result.output
-    assert "┃" not in result.output and "\x1b[" not in result.output  # piped: plain text
+    assert "3 of 3 problems shown." in result.stdout
+    assert "┃" not in result.stdout and "\x1b[" not in result.stdout  # piped: plain text
 
 
 @pytest.mark.parametrize(("only", "expected"), [("wrong", [1, 2, 3]), ("correct", []), ("no-answer", [1, 2, 3])])
-def test_show_filters(lm_eval_dir, math_docs, only, expected):
-    result = invoke("show", str(lm_eval_dir), "--only", only, "--format", "json")
-    assert result.exit_code == 0, result.output
-    problems = json.loads(result.output)["tasks"]["evalkit_math500"]["problems"]
+def test_show_filters(cli, lm_eval_dir, math_docs, only, expected):
+    result = cli("show", str(lm_eval_dir), "--only", only, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    problems = json.loads(result.stdout)["tasks"]["evalkit_math500"]["problems"]
     assert [p["id"] for p in problems] == [math_docs[i - 1]["id"] for i in expected]
 
 
-def test_show_flipped_against_a_rescored_run_and_csv(plain, tmp_path, lm_eval_dir, math_docs):
+def test_show_flipped_against_a_rescored_run_and_csv(cli, plain, tmp_path, lm_eval_dir, math_docs):
     other = tmp_path / "other"
     shutil.copytree(lm_eval_dir, other)
     samples = next(other.rglob("samples_*.jsonl"))
@@ -145,36 +133,36 @@ def test_show_flipped_against_a_rescored_run_and_csv(plain, tmp_path, lm_eval_di
     rows[2]["avg@n"] = 0.5  # the other run solved problem 3 once
     rows[2]["filtered_resps"][0][0] = json.dumps({"extracted": "x", "correct": True, "reason": "equal", "tokens": 7})
     samples.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    result = invoke("show", str(plain), "--only", "flipped", "--against", str(other), "--format", "csv")
-    assert result.exit_code == 0, result.output
-    (row,) = list(csv.DictReader(io.StringIO(result.output)))
+    result = cli("show", str(plain), "--only", "flipped", "--against", str(other), "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    (row,) = list(csv.DictReader(io.StringIO(result.stdout)))
     assert row["id"] == math_docs[2]["id"] and row["verdicts"] == "∅∅" and row["against_verdicts"] == "✓∅"
     assert row["gold"] == math_docs[2]["answer"]
 
 
 @pytest.mark.parametrize("args", [["--only", "flipped"], ["--only", "sideways"], ["--format", "xml"], ["--task", "nope"]])
-def test_show_refuses_bad_flags_in_one_sentence(lm_eval_dir, args):
-    result = invoke("show", str(lm_eval_dir), *args)
-    assert result.exit_code != 0 and result.exception and "\n" not in str(result.exception)
-    assert any(flag in str(result.exception) for flag in ("--only", "--format", "--task"))
+def test_show_refuses_bad_flags_in_one_sentence(cli, lm_eval_dir, args):
+    result = cli("show", str(lm_eval_dir), *args)
+    assert result.returncode == 2 and result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert any(flag in result.stderr for flag in ("--only", "--format", "--task"))
 
 
-def test_compare_of_lm_eval_and_evalkit_runs_shows_the_system_prompt_not_a_hundred_rows(plain, tmp_path):
+def test_compare_of_lm_eval_and_evalkit_runs_shows_the_system_prompt_not_a_hundred_rows(cli, plain, tmp_path):
     evalkit_run = tmp_path / "evalkit-run"
     shutil.copytree(plain, evalkit_run)
     evalkit_manifest(evalkit_run, "org/scripted", preset="sky-t1",
                      system_prompt="Your role as an assistant involves thoroughly exploring questions.",
                      invocations=[{"status": "complete", "apply_chat_template": True}])
-    result = invoke("compare", str(plain), str(evalkit_run), "--format", "json", "--iters", "200", "--force")
-    assert result.exit_code == 0, result.output
-    diff = {row["setting"]: row["values"] for row in json.loads(result.output)["settings_diff"]}
+    result = cli("compare", str(plain), str(evalkit_run), "--format", "json", "--iters", "200", "--force")
+    assert result.returncode == 0, result.stderr
+    diff = {row["setting"]: row["values"] for row in json.loads(result.stdout)["settings_diff"]}
     assert diff["system prompt"][0] == "none" and diff["system prompt"][1] != "none"
     assert diff["chat template"] == ["none", "applied"]
     assert list(diff)[:2] == ["system prompt", "chat template"]  # what matters comes first
     folded = diff["present only in evalkit-run"]
     assert folded[0] == "-" and "manifest.versions.*" in folded[1]
     assert len(diff) < 10, diff
-    table = invoke("compare", str(plain), str(evalkit_run), "--iters", "200", "--force", width=80).output
+    table = cli("compare", str(plain), str(evalkit_run), "--iters", "200", "--force", width=80).stdout
     assert "present only in evalkit-run" in table and "system prompt" in table  # names whole at 80 columns
 
 

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 
-from typer.testing import CliRunner
-
-from evalkit.cli import app
 from tasks.math.utils import load_math500
 
 
@@ -18,7 +15,7 @@ def _row(doc_id: int, doc: dict, outputs: list[str], old_correct: list[bool]) ->
             "avg@n": sum(old_correct) / len(old_correct)}
 
 
-def test_score_regrades_a_samples_file_and_reports_flips(tmp_path):
+def test_score_regrades_a_samples_file_and_reports_flips(cli, tmp_path):
     docs = load_math500(None)["test"]
     d0, d1 = dict(docs[0]), dict(docs[1])
     rows = [
@@ -31,8 +28,8 @@ def test_score_regrades_a_samples_file_and_reports_flips(tmp_path):
     (tmp_path / "results_2026-01-01T00-00-00.000000.json").write_text(
         json.dumps({"results": {"evalkit_math500": {"avg@n,score": 0.0}}}))
 
-    result = CliRunner().invoke(app, ["score", str(tmp_path), "--workers", "1"], terminal_width=200)
-    assert result.exit_code == 0, result.output
+    result = cli("score", str(tmp_path), "--workers", "1")
+    assert result.returncode == 0, result.stderr
     (summary_path,) = tmp_path.glob("rescore_*.json")
     summary = json.loads(summary_path.read_text())["tasks"]["evalkit_math500"]
     assert summary["samples"] == 3 and summary["samples_flipped"] == 1 and summary["documents_changed"] == 1
@@ -42,15 +39,15 @@ def test_score_regrades_a_samples_file_and_reports_flips(tmp_path):
     assert path.read_text() == "".join(json.dumps(r) + "\n" for r in rows)  # the old file is untouched
 
 
-def test_score_rejects_what_is_not_a_samples_file(tmp_path):
+def test_score_rejects_what_is_not_a_samples_file(cli, tmp_path):
     bad = tmp_path / "notes.jsonl"
     bad.write_text("{}\n")
-    result = CliRunner().invoke(app, ["score", str(bad)])
-    assert result.exit_code != 0
-    assert "not an lm-eval samples file" in str(result.exception or result.output)
+    result = cli("score", str(bad))
+    assert result.returncode == 2
+    assert "not an lm-eval samples file" in result.stderr
 
 
-def test_score_reads_the_problems_from_where_the_run_read_them(tmp_path, data_dir, monkeypatch):
+def test_score_reads_the_problems_from_where_the_run_read_them(cli, tmp_path, data_dir, monkeypatch):
     """A run evaluated with --data-dir is re-scored offline without repeating it; a bad --data-dir is named."""
     doc = dict(load_math500(None)["test"][0])
     path = tmp_path / "samples_evalkit_math500_2026-01-01T00-00-00.000000.jsonl"
@@ -58,25 +55,23 @@ def test_score_reads_the_problems_from_where_the_run_read_them(tmp_path, data_di
     (tmp_path / "manifest.json").write_text(json.dumps({"invocations": [{"data_dir": str(data_dir)}]}))
     monkeypatch.delenv("EVALKIT_DATA_DIR")  # offline and no directory given: only the manifest can say
 
-    result = CliRunner().invoke(app, ["score", str(tmp_path), "--workers", "1", "--quiet"], terminal_width=200)
-    assert result.exit_code == 0, result.output
+    result = cli("score", str(tmp_path), "--workers", "1", "--quiet")
+    assert result.returncode == 0, result.stderr
     (summary_path,) = tmp_path.glob("rescore_*.json")
     assert json.loads(summary_path.read_text())["tasks"]["evalkit_math500"]["samples_flipped"] == 1
 
-    result = CliRunner().invoke(app, ["score", str(tmp_path), "--data-dir", str(tmp_path / "nowhere")])
-    message = str(result.exception or result.output)
-    assert result.exit_code != 0 and "--data-dir" in message and "not a directory" in message
+    result = cli("score", str(tmp_path), "--data-dir", str(tmp_path / "nowhere"))
+    assert result.returncode == 2 and "--data-dir" in result.stderr and "not a directory" in result.stderr
 
 
-def test_score_numeric_tolerance_is_explicit_and_recorded(tmp_path, monkeypatch):
+def test_score_numeric_tolerance_is_explicit_and_recorded(cli, tmp_path, monkeypatch):
     monkeypatch.delenv("EVALKIT_NUMERIC_TOLERANCE", raising=False)  # restored (absent) after the test
     doc = dict(load_math500(None)["test"][2])
     assert doc["answer"] == r"\frac{14}{3}"
     path = tmp_path / "samples_evalkit_math500_2026-01-01T00-00-00.000000.jsonl"
     path.write_text(json.dumps(_row(2, doc, [r"so \boxed{4.6667}"], [False])) + "\n")
-    result = CliRunner().invoke(app, ["score", str(tmp_path), "--workers", "1", "--quiet", "--numeric-tolerance", "1e-4"],
-                                terminal_width=200)
-    assert result.exit_code == 0, result.output
+    result = cli("score", str(tmp_path), "--workers", "1", "--quiet", "--numeric-tolerance", "1e-4")
+    assert result.returncode == 0, result.stderr
     (results_path,) = tmp_path.glob("results_*.json")
     results = json.loads(results_path.read_text())
     assert results["grading"] == {"numeric_tolerance": 1e-4}
