@@ -10,10 +10,10 @@ import yaml
 from typer.testing import CliRunner
 
 from evalkit.cli import app
-from training.perturb.study import load_recipe, plan
+from evalkit.study.plan import load_recipe, plan
 
 REPO = Path(__file__).resolve().parents[1]
-RECIPE = REPO / "training" / "recipes" / "perturbation-study.yaml"
+RECIPE = REPO / "evalkit" / "study" / "plans" / "perturbation-study.yaml"
 runner = CliRunner()
 
 

@@ -104,7 +104,7 @@ def _evalkit_benchmark(task_name: str) -> dict:
             root = data.resolve_data_dir(None)
             if root:
                 path = bench.local_path(root)
-                if path.is_file():
+                if path is not None and path.is_file():  # generated benchmarks have no file
                     out["local_file"] = str(path)
                     out["local_sha256"] = sha256_file(path)
             return out

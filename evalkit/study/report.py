@@ -17,7 +17,7 @@ from pathlib import Path
 
 from evalkit.errors import EvalkitError
 from training.perturb.kinds import KINDS
-from training.perturb.study import MANIFEST, parse_run_name
+from evalkit.study.plan import MANIFEST, parse_run_name
 
 # Li et al. 2025, Qwen2.5-32B-Instruct fine-tuned on 4,618 correct math traces: average over benchmarks.
 # Their "insert" row replaced all steps by steps of other traces; ours inserts foreign steps.
