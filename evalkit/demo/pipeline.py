@@ -37,6 +37,7 @@ class DemoSettings:
     seed: int = 0
     max_tokens: int = 128
     threads: int = 1  # torch CPU threads: one is fastest for a model this small, and on a loaded machine
+    demonstrations: int = 2000  # distinct training rows (training repeats them; the task has ~1,000 problems)
 
 
 def prepare_output(output: Path) -> None:
@@ -99,14 +100,14 @@ def print_comparison(base: Path, trained: Path, console: Console) -> None:
 
 
 def prepare(output: Path, settings: DemoSettings, console: Console) -> tuple[Path, Path]:
-    """The untrained model (OUTPUT/base-model) and steps x batch demonstrations (OUTPUT/train.jsonl)."""
+    """The untrained model (OUTPUT/base-model) and the demonstrations (OUTPUT/train.jsonl)."""
     from evalkit.demo.model import build_demo_model
 
     prepare_output(output)
     (output / MARKER).write_text(json.dumps({"settings": asdict(settings)}, indent=1) + "\n")
     base_model = build_demo_model(output / "base-model", seed=settings.seed, hidden=settings.hidden,
                                   layers=settings.layers)
-    data = write_demonstrations(output / "train.jsonl", settings.steps * settings.batch, settings.seed)
+    data = write_demonstrations(output / "train.jsonl", settings.demonstrations, settings.seed)
     return base_model, data
 
 
@@ -126,7 +127,7 @@ def run_demo(output: Path, settings: DemoSettings, console: Console | None = Non
     t0 = time.perf_counter()
     base_model, data = prepare(output, settings, console)
     stage(f"built a random Qwen2 (hidden {settings.hidden}, {settings.layers} layers) and "
-          f"{settings.steps * settings.batch} demonstrations", t0)
+          f"{settings.demonstrations} demonstrations", t0)
     t0 = time.perf_counter()
     base = evaluate(base_model, output / "base", settings)
     stage(f"evaluated the base model: avg@n {100 * score(base):.1f}%", t0)

@@ -20,7 +20,7 @@ from training.perturb.kinds import KINDS
 from evalkit.study.plan import MANIFEST, parse_run_name
 
 # Li et al. 2025, Qwen2.5-32B-Instruct fine-tuned on 4,618 correct math traces: average over benchmarks.
-# Their "insert" row replaced all steps by steps of other traces; ours inserts foreign steps.
+# Their last structural row replaced every step by steps of other traces: our `replace` at p = 1.
 PAPER = {
     ("correct", 0.0): 66.3,
     ("wrong-answer", 1.0): 63.1,
@@ -28,12 +28,13 @@ PAPER = {
     ("keywords", 1.0): 63.0,
     ("shuffle", 1.0): 56.1,
     ("delete", 1.0): 49.5,
-    ("insert", 1.0): 44.5,
+    ("replace", 1.0): 44.5,
     ("base", None): 56.7,
 }
 LABELS = {"correct": "correct (unperturbed)", "base": "base model (no training)", "wrong-answer": "wrong answers",
           "digits": "digits corrupted", "keywords": "keywords removed", "shuffle": "steps shuffled",
-          "delete": "steps deleted", "insert": "foreign steps inserted"}  # fmt: skip
+          "delete": "steps deleted", "insert": "foreign steps inserted",
+          "replace": "steps replaced by foreign steps"}  # fmt: skip
 
 
 @dataclass
@@ -154,8 +155,7 @@ def markdown(results: list[RunResult], metric: str = "avg@n") -> str:
         "",
         f"Scores: {metric} in percent per benchmark; avg is their mean (– when a benchmark is missing).",
         (
-            "Paper: Li et al. 2025, Qwen2.5-32B-Instruct on 4,618 correct traces, average over its benchmarks; "
-            "its foreign-steps row replaced every step, ours inserts p·n foreign steps."
+            "Paper: Li et al. 2025, Qwen2.5-32B-Instruct on 4,618 correct traces, average over its benchmarks."
         ),
     ]
     return "\n".join(lines + notes) + "\n"
