@@ -1,6 +1,7 @@
-"""The learning test: a reduced `evalkit demo` must turn a random model into one that solves held-out
-number chains. It fails when training silently stops teaching (labels masked, loss mis-normalised,
-the trained weights not the ones evaluated), which no unit test of the trainer's parts would notice."""
+"""The learning test: a reduced `evalkit demo` must teach a random model the number-chains task, as
+measured on held-out problems the training never saw. It fails when training silently stops teaching
+(labels masked, loss mis-normalised, the trained weights not the ones saved and evaluated), which no
+unit test of the trainer's parts would notice."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from evalkit.data import chains
 from evalkit.demo.pipeline import DemoSettings, run_demo
 from evalkit.errors import EvalkitError
 
-# Measured: see docs/demo.md ("The learning test"). The floor leaves a wide margin under what the
-# reduced run reaches, and far above the base model's 0.
-REDUCED = DemoSettings(steps=300, batch=16, lr=5e-3, problems=60, demonstrations=1000)
-FLOOR = 0.25
+# Measured (docs/demo.md, "The learning test"): the random model's held-out loss is ~6 nats per target
+# token, the reduced run's ~0.2; with every label masked it stays at the random model's.
+REDUCED = DemoSettings(steps=150, batch=16, lr=5e-3, problems=20)
+LOSS_CEILING = 1.0
 
 
 @pytest.fixture(scope="module")
@@ -24,10 +25,12 @@ def demo_run(tmp_path_factory):
     return out, run_demo(out, REDUCED)
 
 
-def test_training_teaches_the_model_what_evaluation_measures(demo_run):
+def test_training_teaches_the_model_the_held_out_task(demo_run):
     out, summary = demo_run
+    loss = summary["heldout_loss"]
+    assert loss["base"] > 4.0
+    assert loss["trained"] < LOSS_CEILING, f"held-out loss {loss['trained']:.2f} after training: learning is broken"
     assert summary["base"] <= 0.05
-    assert summary["trained"] >= FLOOR, f"trained avg@n {summary['trained']:.2f} < floor {FLOOR}: learning is broken"
     for run in ("base", "trained"):
         assert list((out / run).glob("results_*.json")), f"{run} run directory has no lm-eval results"
 
@@ -39,7 +42,7 @@ def test_demonstrations_are_sky_t1_traces_that_never_repeat_a_held_out_question(
     rows = chains.demonstrations(200, seed=3)
     assert not held & {r["question"] for r in rows}
     trace = segment(rows[0]["response"], "auto", "row 0")
-    assert trace.format == "sky-t1" and len(trace.steps) == chains.STEPS + 1
+    assert trace.format == "sky-t1" and len(trace.steps) == chains.STEPS + 1  # the rotations and the check
     assert f"\\boxed{{{rows[0]['answer']}}}" in trace.solution
 
 
