@@ -152,23 +152,23 @@ def run_demo(output: Path, settings: DemoSettings, console: Console | None = Non
     times: dict[str, float] = {}
     began = time.perf_counter()
 
-    def stage(name: str, t0: float) -> None:
-        times[name] = round(time.perf_counter() - t0, 1)
-        console.print(f"[green]✓[/] {name} ({times[name]:.0f} s)")
+    def stage(key: str, what: str, t0: float) -> None:
+        times[key] = round(time.perf_counter() - t0, 1)
+        console.print(f"[green]✓[/] {what} ({times[key]:.0f} s)")
 
     t0 = time.perf_counter()
     base_model, data = prepare(output, settings, console)
-    stage(f"built a random Qwen2 (hidden {settings.hidden}, {settings.layers} layers) and "
+    stage("build", f"built a random Qwen2 (hidden {settings.hidden}, {settings.layers} layers) and "
           f"{rows(settings)} demonstrations", t0)
     t0 = time.perf_counter()
     base = evaluate(base_model, output / "base", settings)
-    stage(f"evaluated the base model: avg@n {100 * score(base):.1f}%", t0)
+    stage("eval_base", f"evaluated the base model: avg@n {100 * score(base):.1f}%", t0)
     t0 = time.perf_counter()
     trained_model = train(base_model, data, output / "train", settings, console)
-    stage(f"trained {settings.steps} steps (full fine-tuning, recipe {RECIPE})", t0)
+    stage("train", f"trained {settings.steps} steps (full fine-tuning, recipe {RECIPE})", t0)
     t0 = time.perf_counter()
     trained = evaluate(trained_model, output / "trained", settings)
-    stage(f"evaluated the trained model: avg@n {100 * score(trained):.1f}%", t0)
+    stage("eval_trained", f"evaluated the trained model: avg@n {100 * score(trained):.1f}%", t0)
     times["total"] = round(time.perf_counter() - began, 1)
     print_comparison(output / "base", output / "trained", console)
     losses = {"base": heldout_loss(base_model), "trained": heldout_loss(trained_model)}

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evalkit.errors import EvalkitError
-from training.perturb.kinds import KINDS
 from evalkit.study.plan import MANIFEST, parse_run_name
+from training.perturb.kinds import KINDS
 
 # Li et al. 2025, Qwen2.5-32B-Instruct fine-tuned on 4,618 correct math traces: average over benchmarks.
 # Their last structural row replaced every step by steps of other traces: our `replace` at p = 1.
@@ -87,9 +87,19 @@ def read_run(run_dir: str | Path, metric: str = "avg@n", filter_name: str = "sco
         raise EvalkitError(f"{run_dir}: no {MANIFEST} and the name does not say the run "
                            "(expected correct, base or <kind>-p<ratio> such as digits-p0.7).")  # fmt: skip
     result = RunResult(run_dir.name, kind, None if ratio is None else float(ratio), tasks=tasks)
+    result.scores, result.warnings = read_scores(run_dir, metric, filter_name)
+    return result
+
+
+def read_scores(run_dir: Path, metric: str, filter_name: str) -> tuple[dict[str, float], list[str]]:
+    """Task -> score in percent from the lm-eval results below `run_dir`, and warnings.
+
+    The study's only reader of run directories: repoint it when the run-directory format moves."""
+    scores: dict[str, float] = {}
+    warnings: list[str] = []
     files = sorted(run_dir.rglob("results_*.json"), key=lambda p: (p.stat().st_mtime, p.name))
     if not files:
-        result.warnings.append(f"{run_dir}: no lm-eval results_*.json yet.")
+        warnings.append(f"{run_dir}: no lm-eval results_*.json yet.")
     for path in files:  # later files win, so a re-run replaces an earlier score
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -103,10 +113,10 @@ def read_run(run_dir: str | Path, metric: str = "avg@n", filter_name: str = "sco
                 continue
             value = _metric_value(entry, metric, filter_name)
             if value is None:
-                result.warnings.append(f"{path}: task {task} has no {metric},{filter_name} metric.")
+                warnings.append(f"{path}: task {task} has no {metric},{filter_name} metric.")
                 continue
-            result.scores[task] = 100.0 * value
-    return result
+            scores[task] = 100.0 * value
+    return scores, warnings
 
 
 def order(results: list[RunResult]) -> list[RunResult]:
