@@ -13,8 +13,8 @@ from evalkit.data import chains
 from evalkit.demo.pipeline import DemoSettings, run_demo
 from evalkit.errors import EvalkitError
 
-# Measured (docs/demo.md, "The learning test"): the random model's held-out loss is ~6 nats per target
-# token, the reduced run's ~0.2; with every label masked it stays at the random model's.
+# Measured (docs/demo.md, "The learning test"): the random model's held-out loss is 5.9 nats per target
+# token, 200 steps bring it to 0.07; with every label masked but the end token it is 17.5.
 REDUCED = DemoSettings(steps=150, batch=16, lr=5e-3, problems=20)
 LOSS_CEILING = 1.0
 
