@@ -29,12 +29,12 @@ def demo(
     prepare_only: bool = typer.Option(False, "--prepare-only", help="Only write OUTPUT/base-model and OUTPUT/train.jsonl "
                                       "(what the chains-study plan trains from), then stop."),
 ) -> None:
-    """Offline, on CPU, in about three minutes: build a tiny random Qwen2 and a tokenizer fitted to the
+    """Offline, on CPU, in about three minutes of one core: build a tiny random Qwen2 and a tokenizer fitted to the
     synthetic number-chains task, evaluate it (base), fine-tune it with `evalkit train` on the task's
     Sky-T1-format demonstrations, evaluate it again (trained), and print `evalkit compare` of the two:
     each score with its 95% interval, the difference with a paired interval and p-value, and the problems
-    gained. The base model scores about 0%; the trained one about 60-100% (avg@n, greedy, 300 held-out
-    problems the training never saw). Nothing is downloaded. See docs/demo.md."""
+    gained. The base model scores 0%; the trained one 100% with the default 1,500 steps (avg@n, greedy, on
+    300 held-out problems the training never saw). Nothing is downloaded. See docs/demo.md."""
     from evalkit.demo.pipeline import prepare, run_demo
 
     console = Console(width=max(Console().width, 110))
