@@ -26,14 +26,20 @@ CORPUS = [
 ]
 
 
-def train_tokenizer(texts: list[str] | None = None, vocab_size: int = 1024):
+def train_tokenizer(texts: list[str] | None = None, vocab_size: int = 1024, individual_digits: bool = False,
+                    whole_tokens: list[str] | None = None):
     """A byte-level BPE tokenizer trained on `texts` (default: a small built-in corpus), wrapped for
-    transformers with Qwen's special tokens and chat template."""
+    transformers with Qwen's special tokens and chat template.
+
+    `individual_digits` keeps every digit its own token (as Qwen's tokenizer does: arithmetic is then
+    learnable digit by digit); `whole_tokens` become single, non-special tokens (e.g. Sky-T1's tags)."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
     core = Tokenizer(models.BPE())
-    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    core.pre_tokenizer = (pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True), byte_level])
+                          if individual_digits else byte_level)
     core.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
@@ -41,6 +47,8 @@ def train_tokenizer(texts: list[str] | None = None, vocab_size: int = 1024):
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=core, eos_token="<|im_end|>", pad_token="<|endoftext|>",
                                         additional_special_tokens=["<|im_start|>", "<|im_end|>"],
                                         model_max_length=32768)
+    if whole_tokens:
+        tokenizer.add_tokens(list(whole_tokens))
     tokenizer.chat_template = QWEN_CHAT_TEMPLATE
     return tokenizer
 

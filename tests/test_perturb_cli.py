@@ -41,7 +41,7 @@ def correct_rows(traces_file: Path) -> list[dict]:
     return [r for r in read(traces_file) if r["score"][0] is True]
 
 
-@pytest.mark.parametrize("kind", ["wrong-answer", "digits", "keywords", "shuffle", "delete", "insert"])
+@pytest.mark.parametrize("kind", ["wrong-answer", "digits", "keywords", "shuffle", "delete", "insert", "replace"])
 def test_every_kind_runs_over_the_shared_traces(
     kind: str, traces_file: Path, correct_rows, tmp_path: Path
 ) -> None:
@@ -71,6 +71,9 @@ def test_every_kind_runs_over_the_shared_traces(
         assert summary["steps_touched"] == summary["steps"] and summary["rows_changed"] == summary["rows"]
     if kind == "insert":
         assert all(len(a.steps) == 2 * len(b.steps) for a, b in zip(after, before, strict=True))
+    if kind == "replace":
+        assert all(len(a.steps) == len(b.steps) and a.solution == b.solution for a, b in zip(after, before, strict=True))
+        assert summary["steps_touched"] == summary["steps"]
     if kind == "digits":
         digits = sum(ch.isdigit() and ch.isascii() for r in correct_rows for ch in r["code"][0])
         assert summary["tokens_changed"] == digits

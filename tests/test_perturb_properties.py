@@ -81,7 +81,7 @@ def test_steps_are_the_paragraphs_and_solution_is_apart(steps: list[str], soluti
 
 
 @SETTINGS
-@given(body=plain_text, p=ratios, seed=seeds, kind=st.sampled_from(["shuffle", "delete", "insert"]))
+@given(body=plain_text, p=ratios, seed=seeds, kind=st.sampled_from(["shuffle", "delete", "insert", "replace"]))
 def test_structural_output_segments_back_into_its_steps(body: str, p: float, seed: int, kind: str) -> None:
     traces = [
         segment(f"{SKY[0]}{body}{SKY[1]}{SKY[2]}x"),
@@ -152,6 +152,21 @@ def test_insert_adds_round_p_n_foreign_steps(rows: list[list[str]], p: float, se
     foreign = [s for s in out.trace.steps if not s.startswith("own step")]
     assert len(foreign) == k and all(any(s in r for r in rows[1:]) for s in foreign)
     assert [s for s in out.trace.steps if s.startswith("own step")] == rows[0]
+
+
+@SETTINGS
+@given(rows=st.lists(steps_st, min_size=2, max_size=4), p=ratios, seed=seeds)
+def test_replace_swaps_round_p_n_steps_in_place_for_foreign_ones(rows: list[list[str]], p: float, seed: int) -> None:
+    rows[0] = [f"own step {i}" for i in range(len(rows[0]))]
+    traces = _traces(rows)
+    out = perturb_traces(traces, [None] * len(traces), "replace", p, seed)[0]
+    k = math.floor(p * len(rows[0]) + 0.5)
+    assert len(out.trace.steps) == len(rows[0])  # the structure stays, the content is someone else's
+    kept = [(i, s) for i, s in enumerate(out.trace.steps) if s.startswith("own step")]
+    assert len(kept) == len(rows[0]) - k and all(s == rows[0][i] for i, s in kept)
+    foreign = [s for s in out.trace.steps if not s.startswith("own step")]
+    assert all(any(s in r for r in rows[1:]) for s in foreign) and out.steps_touched == k
+    assert out.trace.solution == traces[0].solution
 
 
 @SETTINGS

@@ -10,10 +10,10 @@ import yaml
 from typer.testing import CliRunner
 
 from evalkit.cli import app
-from training.perturb.study import load_recipe, plan
+from evalkit.study.plan import load_recipe, plan
 
 REPO = Path(__file__).resolve().parents[1]
-RECIPE = REPO / "training" / "recipes" / "perturbation-study.yaml"
+RECIPE = REPO / "evalkit" / "study" / "plans" / "perturbation-study.yaml"
 runner = CliRunner()
 
 
@@ -140,12 +140,12 @@ def test_report_builds_the_paper_table_and_plot(study_dirs: list[Path], tmp_path
 def test_report_reads_the_latest_results_and_shows_missing_scores(study_dirs: list[Path]) -> None:
     lm_eval_results(study_dirs[0], {"evalkit_amc23": 0.9}, stamp="2026-02-02")  # a later re-run of one task
     lm_eval_results(study_dirs[1], {"evalkit_amc23": 0.2}, metric="exact_match", stamp="2026-02-02")
-    empty = study_dirs[0].parent / "insert-p1"
+    empty = study_dirs[0].parent / "replace-p1"
     empty.mkdir()
     result = runner.invoke(app, ["study", "report", str(study_dirs[0]), str(study_dirs[1]), str(empty)])
     assert result.exit_code == 0, result.output
     assert "| correct (unperturbed) | 90.0 | 30.0 | 60.0 | +0.0 | 66.3 | +0.0 |" in result.output
-    assert "| foreign steps inserted, p=1 | – | – | – | – | 44.5 | -21.8 |" in result.output
+    assert "| steps replaced by foreign steps, p=1 | – | – | – | – | 44.5 | -21.8 |" in result.output
     assert "no lm-eval results_*.json yet" in result.output
 
 

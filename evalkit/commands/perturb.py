@@ -18,6 +18,7 @@ KIND_HELP = (
     "keywords: each reasoning keyword removed with probability p; "
     "shuffle: round(p·n) thought steps permuted; delete: round(p·n) steps removed; "
     "insert: round(p·n) steps of other samples inserted at random positions; "
+    "replace: round(p·n) steps replaced in place by steps of other samples; "
     "none: a plain copy (the unperturbed baseline, e.g. with --only-correct)."
 )
 

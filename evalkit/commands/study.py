@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
 
 
 def plan(
-    recipe: Path = typer.Argument(..., help="Study recipe, e.g. training/recipes/perturbation-study.yaml."),
+    recipe: Path = typer.Argument(..., help="Study plan: a YAML path or the name of a bundled one (evalkit/study/plans/: perturbation-study, chains-study)."),
     output_dir: Path = typer.Option(
         None, "--output-dir", help="Root of the run directories (default: the recipe's output_dir)."
     ),
@@ -38,8 +38,8 @@ def plan(
     Each run gets a directory <output_dir>/<run> (correct, base, <kind>-p<ratio>) with a study.json
     manifest (kind, ratio, tasks, commands) that `evalkit study report` reads.
     """
-    from training.perturb.study import load_recipe, write_manifests
-    from training.perturb.study import plan as make_plan
+    from evalkit.study.plan import load_recipe, write_manifests
+    from evalkit.study.plan import plan as make_plan
 
     runs = make_plan(load_recipe(recipe), output_dir)
     ratios: list = sorted({r.ratio for r in runs if r.ratio is not None})
@@ -97,7 +97,7 @@ def report(
     Rows: perturbations (correct, each kind and ratio, base); columns: benchmarks, our average, its
     change against the correct run, and the paper's published average and change.
     """
-    from training.perturb.report import markdown, plot, read_run
+    from evalkit.study.report import markdown, plot, read_run
 
     results = [read_run(d, metric, filter_name) for d in _expand_study_roots(run_dirs)]
     names = [r.name for r in results]

@@ -133,6 +133,32 @@ class Benchmark:
             seen.add(problem.id)
 
 
+@dataclass(frozen=True)
+class GeneratedBenchmark:
+    """A benchmark made by a seeded generator (nothing to download or store): the same problems on
+    every machine. `load()` ignores data directories; the count and ids are checked like any other."""
+
+    name: str
+    title: str
+    suite: str
+    generate: Callable[[], list[Problem]] = field(compare=False)
+    expected_count: int
+    origin: str  # what generates it, e.g. "evalkit.data.chains (seed 16)"
+    description: str = ""
+
+    @property
+    def hub(self) -> HubSource:
+        return HubSource(f"(generated: {self.origin})", split="test")
+
+    def local_path(self, data_dir: str | Path) -> None:
+        return None  # no file: the generator is the source
+
+    def load(self, data_dir: str | Path | None = None) -> list[Problem]:
+        problems = self.generate()
+        Benchmark._check(self, problems, self.origin, len(problems))  # type: ignore[arg-type]
+        return problems
+
+
 def resolve_data_dir(data_dir: str | Path | None = None) -> Path | None:
     """The local data directory: the argument, else $EVALKIT_DATA_DIR, else None (use the Hub)."""
     chosen = data_dir or os.environ.get(DATA_DIR_ENV)

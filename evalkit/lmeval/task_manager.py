@@ -168,7 +168,7 @@ def _evalkit_benchmark(task_name: str, data_dir: Path | None) -> dict:
     out = {"benchmark": name, "hub": bench.hub.dataset, "hub_subset": bench.hub.subset, "hub_revision": bench.hub.revision}
     if data_dir:  # the directory the run reads (resolved once, by the caller); None: the Hub
         path = bench.local_path(data_dir)
-        if path.is_file():
+        if path is not None and path.is_file():  # generated benchmarks have no file
             out["local_file"] = str(path)
             out["local_sha256"] = sha256_file(path)
     return out

@@ -1,4 +1,4 @@
-"""The six demonstration perturbations of the structure-vs-content study, deterministic given a seed.
+"""The seven demonstration perturbations of the structure-vs-content study, deterministic given a seed.
 
 Content (the text of steps and solution changes, the step structure does not):
 - ``wrong-answer``: in round(p·rows) rows, the content of every ``\\boxed{}`` becomes one wrong answer,
@@ -13,6 +13,8 @@ Structure (thought steps move, disappear or come from elsewhere; the solution is
 - ``shuffle``: round(p·n) of the n steps are chosen and cyclically permuted (every chosen step moves).
 - ``delete``: round(p·n) steps are removed.
 - ``insert``: round(p·n) steps taken from other samples are inserted at random positions.
+- ``replace``: round(p·n) steps are replaced, in place, by steps taken from other samples (the paper's
+  "steps replaced by steps of other demonstrations"; p = 1 keeps the structure, not one own step).
 
 Every row draws from its own generator seeded by (seed, kind, row index), so a row's result does not
 depend on which other rows are filtered out before it, and p = 0 returns the input unchanged.
@@ -30,7 +32,7 @@ from evalkit.errors import EvalkitError
 from evalkit.grading.extract import last_boxed
 from training.perturb.segment import Trace
 
-KINDS = ("wrong-answer", "digits", "keywords", "shuffle", "delete", "insert")
+KINDS = ("wrong-answer", "digits", "keywords", "shuffle", "delete", "insert", "replace")
 IDENTITY = "none"  # a plain copy (after --only-correct): the "correct" baseline of the study
 CONTENT_KINDS = ("wrong-answer", "digits", "keywords")
 
@@ -197,6 +199,20 @@ def insert_steps(
     return out, inserted
 
 
+def replace_steps(
+    steps: list[str], ratio: float, rng: random.Random, donors: Sequence[Sequence[str]]
+) -> tuple[list[str], list[str]]:
+    """Replace round(p·n) steps, at their positions, by steps drawn from `donors`; returns (steps, new steps)."""
+    k = how_many(ratio, len(steps))
+    if k and not donors:
+        raise EvalkitError("replace needs at least one other row with steps to take steps from.")
+    out, placed = list(steps), []
+    for i in sorted(rng.sample(range(len(steps)), k)):
+        out[i] = rng.choice(rng.choice(donors))
+        placed.append(out[i])
+    return out, placed
+
+
 class _OtherRows(Sequence):
     """The non-empty step lists of every row but row `skip`, as a view (no O(rows) copy per row)."""
 
@@ -248,7 +264,7 @@ def perturb_traces(
         return outcomes
     if kind == "wrong-answer":
         return _wrong_answers(traces, golds, ratio, seed, wheres)
-    pool = [(j, t.steps) for j, t in enumerate(traces) if t.steps]  # insert's donors
+    pool = [(j, t.steps) for j, t in enumerate(traces) if t.steps]  # insert's and replace's donors
     outcomes = []
     for i, trace in enumerate(traces):
         rng = row_rng(seed, kind, i)
@@ -259,6 +275,8 @@ def perturb_traces(
             continue
         if kind == "delete":
             steps, changed = delete_steps(trace.steps, ratio, rng)
+        elif kind == "replace":
+            steps, changed = replace_steps(trace.steps, ratio, rng, _OtherRows(pool, i))
         else:
             steps, changed = insert_steps(trace.steps, ratio, rng, _OtherRows(pool, i))
         outcomes.append(

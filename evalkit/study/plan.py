@@ -1,6 +1,6 @@
 """The perturbation study recipe and its plan: which (perturb -> train -> eval) runs, with which commands.
 
-A study recipe (see `training/recipes/perturbation-study.yaml`) names a base model, the data, the kinds
+A study recipe (see `evalkit/study/plans/perturbation-study.yaml`) names a base model, the data, the kinds
 and ratios, the baselines and the benchmarks. `plan()` expands it into runs; each run lives in its own
 directory `<output_dir>/<run>` (`correct`, `base`, or `<kind>-p<ratio>` such as `digits-p0.7`) holding a
 `study.json` manifest (kind, ratio, tasks, commands) that `study report` reads back. Inside it:
@@ -58,8 +58,20 @@ def parse_run_name(name: str) -> tuple[str, float | None] | None:
     return (match["kind"], float(match["ratio"])) if match["kind"] in KINDS else None
 
 
-def load_recipe(path: str | Path) -> dict[str, Any]:
+PLANS_DIR = Path(__file__).parent / "plans"
+
+
+def find_plan(path: str | Path) -> Path:
+    """A path, or the name of a bundled plan in evalkit/study/plans/ (with or without .yaml)."""
     path = Path(path)
+    for candidate in (path, PLANS_DIR / path, PLANS_DIR / f"{path}.yaml"):
+        if candidate.is_file():
+            return candidate
+    return path
+
+
+def load_recipe(path: str | Path) -> dict[str, Any]:
+    path = find_plan(path)
     if not path.is_file():
         raise EvalkitError(f"{path}: study recipe not found.")
     try:

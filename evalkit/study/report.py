@@ -17,11 +17,11 @@ from pathlib import Path
 
 from evalkit.errors import EvalkitError
 from evalkit.rundir import task_metrics
+from evalkit.study.plan import MANIFEST, parse_run_name
 from training.perturb.kinds import KINDS
-from training.perturb.study import MANIFEST, parse_run_name
 
 # Li et al. 2025, Qwen2.5-32B-Instruct fine-tuned on 4,618 correct math traces: average over benchmarks.
-# Their "insert" row replaced all steps by steps of other traces; ours inserts foreign steps.
+# Their last structural row replaced every step by steps of other traces: our `replace` at p = 1.
 PAPER = {
     ("correct", 0.0): 66.3,
     ("wrong-answer", 1.0): 63.1,
@@ -29,12 +29,13 @@ PAPER = {
     ("keywords", 1.0): 63.0,
     ("shuffle", 1.0): 56.1,
     ("delete", 1.0): 49.5,
-    ("insert", 1.0): 44.5,
+    ("replace", 1.0): 44.5,
     ("base", None): 56.7,
 }
 LABELS = {"correct": "correct (unperturbed)", "base": "base model (no training)", "wrong-answer": "wrong answers",
           "digits": "digits corrupted", "keywords": "keywords removed", "shuffle": "steps shuffled",
-          "delete": "steps deleted", "insert": "foreign steps inserted"}  # fmt: skip
+          "delete": "steps deleted", "insert": "foreign steps inserted",
+          "replace": "steps replaced by foreign steps"}  # fmt: skip
 
 
 @dataclass
@@ -87,16 +88,26 @@ def read_run(run_dir: str | Path, metric: str = "avg@n", filter_name: str = "sco
         raise EvalkitError(f"{run_dir}: no {MANIFEST} and the name does not say the run "
                            "(expected correct, base or <kind>-p<ratio> such as digits-p0.7).")  # fmt: skip
     result = RunResult(run_dir.name, kind, None if ratio is None else float(ratio), tasks=tasks)
-    found, files = task_metrics(run_dir)
+    result.scores, result.warnings = read_scores(run_dir, metric, filter_name)
+    return result
+
+
+def read_scores(run_dir: Path, metric: str, filter_name: str) -> tuple[dict[str, float], list[str]]:
+    """Task -> score in percent from the lm-eval results below `run_dir`, and warnings.
+
+    The study's only reader of run directories, through evalkit.rundir.task_metrics."""
+    scores: dict[str, float] = {}
+    warnings: list[str] = []
+    found, files = task_metrics(run_dir)  # evalkit.rundir reads the results files
     if not files:
-        result.warnings.append(f"{run_dir}: no lm-eval results_*.json yet.")
+        warnings.append(f"{run_dir}: no lm-eval results_*.json yet.")
     for task, (path, entry) in found.items():
         value = _metric_value(entry, metric, filter_name)
         if value is None:
-            result.warnings.append(f"{path}: task {task} has no {metric},{filter_name} metric.")
+            warnings.append(f"{path}: task {task} has no {metric},{filter_name} metric.")
             continue
-        result.scores[task] = 100.0 * value
-    return result
+        scores[task] = 100.0 * value
+    return scores, warnings
 
 
 def order(results: list[RunResult]) -> list[RunResult]:
@@ -145,8 +156,7 @@ def markdown(results: list[RunResult], metric: str = "avg@n") -> str:
         "",
         f"Scores: {metric} in percent per benchmark; avg is their mean (– when a benchmark is missing).",
         (
-            "Paper: Li et al. 2025, Qwen2.5-32B-Instruct on 4,618 correct traces, average over its benchmarks; "
-            "its foreign-steps row replaced every step, ours inserts p·n foreign steps."
+            "Paper: Li et al. 2025, Qwen2.5-32B-Instruct on 4,618 correct traces, average over its benchmarks."
         ),
     ]
     return "\n".join(lines + notes) + "\n"
