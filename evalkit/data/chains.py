@@ -86,7 +86,7 @@ def demonstrations(count: int, seed: int = 0) -> list[dict]:
 
     `prompt` is what the evaluation task shows the model (the math tasks' Sky-T1 prompt); train on it
     (`data.question_field: prompt`) so that training and evaluation see the same text."""
-    from evalkit.harness.math_task import BOXED_FIRST
+    from evalkit.lmeval.math_task import BOXED_FIRST
     held = {p.question for p in held_out()}
     rows = []
     for question, start, way in _problems(1_000_003 + seed):

@@ -61,7 +61,7 @@ def prepare_output(output: Path) -> None:
 
 def write_demonstrations(path: Path, count: int, seed: int) -> Path:
     from evalkit.data import chains
-    from evalkit.run.outputs import atomic_write
+    from evalkit.io import atomic_write
 
     rows = chains.demonstrations(count, seed=seed)
     atomic_write(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
@@ -70,8 +70,8 @@ def write_demonstrations(path: Path, count: int, seed: int) -> Path:
 
 def evaluate(model: Path, out: Path, settings: DemoSettings) -> dict:
     """`evalkit eval --backend hf --preset greedy --tasks evalkit_chains` on the local model."""
-    from evalkit.backends import BackendSpec
-    from evalkit.run.evaluate import EvalConfig, run_eval
+    from evalkit.generate import BackendSpec
+    from evalkit.evaluate import EvalConfig, run_eval
 
     batch = 100
     spec = BackendSpec(backend="hf", model=str(model), dtype="float32", seed=settings.seed, extra={"batch_size": batch})
@@ -99,7 +99,7 @@ def heldout_loss(model_dir: Path, count: int = 50) -> float:
     from transformers import AutoModelForCausalLM
 
     from evalkit.data import chains
-    from evalkit.harness.math_task import BOXED_FIRST
+    from evalkit.lmeval.math_task import BOXED_FIRST
     from training.data import IGNORE, tokenize
     from training.modeling import load_tokenizer
 
@@ -126,7 +126,7 @@ def print_comparison(base: Path, trained: Path, console: Console) -> None:
     """`evalkit compare BASE TRAINED`: scores with intervals, Δ with a paired interval and p-value, flips."""
     from evalkit.compare import compare
     from evalkit.compare.render import print_table
-    from evalkit.runs import load_run
+    from evalkit.rundir import load_run
 
     print_table(compare([load_run(base, "base"), load_run(trained, "trained")], [TASK]), console)
 

@@ -1,8 +1,8 @@
-"""Thin lm-eval adapter for the number-chains task (logic in evalkit.data.chains and evalkit.harness)."""
+"""Thin lm-eval adapter for the number-chains task (logic in evalkit.data.chains and evalkit.lmeval)."""
 
 from functools import partial
 
-from evalkit.harness.math_task import (  # noqa: F401  (names used by the YAML files)
+from evalkit.lmeval.math_task import (  # noqa: F401  (names used by the YAML files)
     doc_to_target,
     doc_to_text_boxed_first,
     grade_responses,
