@@ -10,7 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from evalkit.cli import app
-from evalkit.study.plan import load_recipe, plan
+from evalkit.study.plan import load_plan, plan
 
 REPO = Path(__file__).resolve().parents[1]
 RECIPE = REPO / "evalkit" / "study" / "plans" / "perturbation-study.yaml"
@@ -33,7 +33,7 @@ def lm_eval_results(
 
 
 def test_recipe_plans_every_kind_ratio_and_baseline(tmp_path: Path) -> None:
-    recipe = load_recipe(RECIPE)
+    recipe = load_plan(RECIPE)
     runs = plan(recipe, tmp_path)
     names = [r.name for r in runs]
     expected = {f"{k}-p{r:g}" for k, ratios in recipe["perturbations"].items() for r in ratios}

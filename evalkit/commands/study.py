@@ -38,10 +38,10 @@ def plan(
     Each run gets a directory <output_dir>/<run> (correct, base, <kind>-p<ratio>) with a study.json
     manifest (kind, ratio, tasks, commands) that `evalkit study report` reads.
     """
-    from evalkit.study.plan import load_recipe, write_manifests
+    from evalkit.study.plan import load_plan, write_manifests
     from evalkit.study.plan import plan as make_plan
 
-    runs = make_plan(load_recipe(recipe), output_dir)
+    runs = make_plan(load_plan(recipe), output_dir)
     ratios: list = sorted({r.ratio for r in runs if r.ratio is not None})
     ratios = ([None] if any(r.ratio is None for r in runs) else []) + ratios  # None: the untrained base model
     table = Table(title=f"study plan: {recipe} ({len(runs)} runs, one directory each)")

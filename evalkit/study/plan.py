@@ -29,7 +29,7 @@ RUN_NAME = re.compile(r"^(?:(?P<base>correct|base)|(?P<kind>[a-z-]+)-p(?P<ratio>
 
 
 @dataclass
-class Run:
+class PlannedRun:
     name: str
     kind: str  # one of KINDS, or "correct" / "base"
     ratio: float | None  # None for base; 0.0 for correct
@@ -70,7 +70,7 @@ def find_plan(path: str | Path) -> Path:
     return path
 
 
-def load_recipe(path: str | Path) -> dict[str, Any]:
+def load_plan(path: str | Path) -> dict[str, Any]:
     path = find_plan(path)
     if not path.is_file():
         raise EvalkitError(f"{path}: study recipe not found.")
@@ -110,7 +110,7 @@ def load_recipe(path: str | Path) -> dict[str, Any]:
     return recipe
 
 
-def plan(recipe: dict[str, Any], output_dir: str | Path | None = None) -> list[Run]:
+def plan(recipe: dict[str, Any], output_dir: str | Path | None = None) -> list[PlannedRun]:
     """Every run of the study with its commands, baselines first."""
     out = Path(output_dir or recipe.get("output_dir", "runs/perturbation-study"))
     data, train, evaluation = recipe["data"], recipe["train"], recipe["eval"]
@@ -125,7 +125,7 @@ def plan(recipe: dict[str, Any], output_dir: str | Path | None = None) -> list[R
     for kind, ratio in wanted:
         name = run_name(kind, ratio)
         run_dir = out / name
-        run = Run(name, kind, ratio, tasks, study=str(recipe.get("name", "perturbation-study")), base_model=base,
+        run = PlannedRun(name, kind, ratio, tasks, study=str(recipe.get("name", "perturbation-study")), base_model=base,
                   seed=seed, dir=str(run_dir))  # fmt: skip
         model = base
         if kind != "base":
@@ -163,7 +163,7 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
-def write_manifests(runs: list[Run]) -> None:
+def write_manifests(runs: list[PlannedRun]) -> None:
     for run in runs:
         run_dir = Path(run.dir)
         run_dir.mkdir(parents=True, exist_ok=True)

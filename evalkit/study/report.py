@@ -39,7 +39,7 @@ LABELS = {"correct": "correct (unperturbed)", "base": "base model (no training)"
 
 
 @dataclass
-class RunResult:
+class ArmResult:
     name: str
     kind: str
     ratio: float | None
@@ -68,7 +68,7 @@ def _metric_value(entry: dict, metric: str, filter_name: str) -> float | None:
     return next(iter(found.values())) if len(found) == 1 else None
 
 
-def read_run(run_dir: str | Path, metric: str = "avg@n", filter_name: str = "score") -> RunResult:
+def read_run(run_dir: str | Path, metric: str = "avg@n", filter_name: str = "score") -> ArmResult:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise EvalkitError(f"{run_dir}: not a directory.")
@@ -87,7 +87,7 @@ def read_run(run_dir: str | Path, metric: str = "avg@n", filter_name: str = "sco
     else:
         raise EvalkitError(f"{run_dir}: no {MANIFEST} and the name does not say the run "
                            "(expected correct, base or <kind>-p<ratio> such as digits-p0.7).")  # fmt: skip
-    result = RunResult(run_dir.name, kind, None if ratio is None else float(ratio), tasks=tasks)
+    result = ArmResult(run_dir.name, kind, None if ratio is None else float(ratio), tasks=tasks)
     result.scores, result.warnings = read_scores(run_dir, metric, filter_name)
     return result
 
@@ -110,21 +110,21 @@ def read_scores(run_dir: Path, metric: str, filter_name: str) -> tuple[dict[str,
     return scores, warnings
 
 
-def order(results: list[RunResult]) -> list[RunResult]:
+def order(results: list[ArmResult]) -> list[ArmResult]:
     rank = {k: i for i, k in enumerate(("correct", *KINDS, "base"))}
     return sorted(
         results, key=lambda r: (rank.get(r.kind, 99), r.ratio if r.ratio is not None else 0.0, r.name)
     )
 
 
-def benchmarks(results: list[RunResult]) -> list[str]:
+def benchmarks(results: list[ArmResult]) -> list[str]:
     declared = [t for r in results for t in r.tasks]
     seen = {t for r in results for t in r.scores}
     ordered = list(dict.fromkeys(t for t in declared if t in seen or not seen))
     return ordered + sorted(seen - set(ordered))
 
 
-def average(result: RunResult, tasks: list[str]) -> float | None:
+def average(result: ArmResult, tasks: list[str]) -> float | None:
     """Mean over `tasks`, None unless every one of them has a score (a partial mean would mislead)."""
     if not tasks or any(t not in result.scores for t in tasks):
         return None
@@ -137,7 +137,7 @@ def _fmt(value: float | None, signed: bool = False) -> str:
     return f"{value:+.1f}" if signed else f"{value:.1f}"
 
 
-def markdown(results: list[RunResult], metric: str = "avg@n") -> str:
+def markdown(results: list[ArmResult], metric: str = "avg@n") -> str:
     """The paper's layout: one row per perturbation, one column per benchmark, ours and the paper's average."""
     results = order(results)
     tasks = benchmarks(results)
@@ -162,7 +162,7 @@ def markdown(results: list[RunResult], metric: str = "avg@n") -> str:
     return "\n".join(lines + notes) + "\n"
 
 
-def plot(results: list[RunResult], path: str | Path) -> None:
+def plot(results: list[ArmResult], path: str | Path) -> None:
     """Average accuracy against ratio, one line per kind (starting at the correct run), paper as hollow marks."""
     import matplotlib
 
