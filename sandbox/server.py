@@ -1,7 +1,7 @@
 # ruff: noqa: S102, BLE001, PTH, PLR2004
 """Trusted code that runs INSIDE a warm sandbox as its PID 1 (stdlib only): fresh namespaces per test.
 
-Started as `python3 -I /box/server.py CTL_FD`, with capabilities in the sandbox's own user namespace
+Started as `python3 -I /box/server.py CTL_FD MODULES` (MODULES: the prelude's, comma-separated), with capabilities in the sandbox's own user namespace
 (bwrap --cap-add ALL; they mean nothing outside it). It loads /box/launch.py and /box/seccomp.bpf
 once. Each test gets its own world, made from forks of this already started interpreter:
 
@@ -31,6 +31,7 @@ running when the program ends is killed, and was seen by the supervisor's /proc 
 """
 
 import ctypes
+import fcntl
 import gc
 import json
 import os
@@ -118,8 +119,6 @@ def write_all(fd, data):
 def loopback_up():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        import fcntl
-
         ifr = struct.pack("16sh", b"lo", 0)
         flags = struct.unpack("16sh", fcntl.ioctl(s, 0x8913, ifr))[1]  # SIOCGIFFLAGS
         fcntl.ioctl(s, 0x8914, struct.pack("16sh", b"lo", flags | 1))  # SIOCSIFFLAGS |= IFF_UP
@@ -365,6 +364,11 @@ def main():
     with open("/box/launch.py", "rb") as f:
         exec(compile(f.read(), "/box/launch.py", "exec"), namespace)
     launcher = namespace
+    for name in filter(None, (sys.argv[2] if len(sys.argv) > 2 else "").split(",")):
+        try:  # the prelude's modules, imported once here instead of in every test (each test is a fork)
+            __import__(name)
+        except Exception:
+            pass  # an older interpreter without it: the test imports (and fails) as it would have
     with open("/box/seccomp.bpf", "rb") as f:
         seccomp_bpf = f.read()
     os.chdir("/")

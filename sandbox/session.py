@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sandbox.isolation import ENV_ALLOW, SLOT_UID_BASE, walls
 from sandbox.limits import Limits, RunResult
+from sandbox.prelude import PRELOADED
 from sandbox.procfs import cpu_of, host_pid, sample
 from sandbox.unsafe import launcher_source
 
@@ -90,7 +91,7 @@ class Session:
                  "/box/seccomp.bpf": _memfd("seccomp", w.seccomp)}
         child_fds = [*files.values(), json_w, theirs.fileno()]
         try:
-            command = [w.python, "-I", "/box/server.py", str(theirs.fileno())]
+            command = [w.python, "-I", "/box/server.py", str(theirs.fileno()), ",".join(PRELOADED)]
             argv = w.drop_privileges(self.slot) + w.argv(tmp_bytes=1 << 20, files=files, status_fd=json_w,
                                                          command=command)
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
