@@ -1,7 +1,7 @@
 """Where a sandboxed test's time goes: CPU per test with one piece of the per-test world left out.
 
-One warm sandbox judges a trivial program; the CPU of everything inside it (the server's own plus
-every reaped child's, from /proc/PID/stat) and the judge's own are divided by the tests run. Each
+One warm sandbox judges a trivial program; the CPU of everything inside it (the serving process's
+own plus every reaped child's, from /proc/PID/stat) and the judge's own are divided by the tests run. Each
 variant runs a copy of sandbox/server.py with one piece removed (network namespace, IPC namespace,
 /proc mount, dropping capabilities), for measurement only, interleaved in rounds so that load from
 other users hits them alike. The difference to "as is" is what that piece costs.
@@ -18,7 +18,7 @@ import time
 
 import sandbox.session as session_module
 from sandbox import Limits, judge
-from sandbox.procfs import cpu_of
+from sandbox.procfs import children, cpu_of
 
 PROGRAM = "print(sum(map(int, open(0).read().split()[1:])))\n"
 TEST = {"input": "3\n1 2 3\n", "output": "6\n"}
@@ -42,6 +42,12 @@ def variants(base: str) -> dict[str, bytes]:
             src = src.replace(old, new)
         out[name] = src.encode()
     return out
+
+
+def server(session: session_module.Session) -> int:
+    """The sandbox's serving process (the one that forks every test: sandbox/server.py)."""
+    kids = children(session.pid1)
+    return kids[0] if kids else session.pid1
 
 
 def faults(pid: int) -> tuple[int, int]:
@@ -68,12 +74,13 @@ def main() -> None:
             session = session_module.Session(Limits())
             try:
                 judge(PROGRAM, [TEST], session=session)  # warm
-                cpu0, own0, t0, (flt0, cflt0) = cpu_of(session.pid1), judge_cpu(), time.perf_counter(), faults(session.pid1)
+                home = server(session)
+                cpu0, own0, t0, (flt0, cflt0) = cpu_of(home), judge_cpu(), time.perf_counter(), faults(home)
                 for _ in range(max(1, args.tests // 20)):
                     assert judge(PROGRAM, [TEST] * 20, session=session).verdict == "AC"
                 n = max(1, args.tests // 20) * 20
-                flt1, cflt1 = faults(session.pid1)
-                rows.setdefault(name, []).append(((cpu_of(session.pid1) - cpu0) / n * 1e3, (judge_cpu() - own0) / n * 1e3,
+                flt1, cflt1 = faults(home)
+                rows.setdefault(name, []).append(((cpu_of(home) - cpu0) / n * 1e3, (judge_cpu() - own0) / n * 1e3,
                                                   (time.perf_counter() - t0) / n * 1e3, (flt1 - flt0) / n,
                                                   (cflt1 - cflt0) / n))
             finally:
