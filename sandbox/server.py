@@ -1,4 +1,4 @@
-# ruff: noqa: S102, BLE001, PTH, PLR2004
+# ruff: noqa: S102, S110, BLE001, PTH, PLR2004
 """Trusted code that runs INSIDE a warm sandbox as its PID 1 (stdlib only): fresh namespaces per test.
 
 Started as `python3 -I /box/server.py CTL_FD MODULES` (MODULES: the prelude's, comma-separated), with capabilities in the sandbox's own user namespace
