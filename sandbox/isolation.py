@@ -123,8 +123,9 @@ def walls() -> Walls:
     return candidate
 
 
-# What the server does per test (sandbox/server.py), tried once: new PID, network, IPC and mount
-# namespaces and a tmpfs mount, with the capabilities bwrap leaves inside the sandbox.
+# What the server does (sandbox/server.py), tried once: a PID namespace of its own, and per test new
+# PID (unshare, then setns back), network, IPC and mount namespaces and a tmpfs mount, with the
+# capabilities bwrap leaves inside the sandbox.
 _PROBE_SCRIPT = (
     "import ctypes, os\n"
     "libc = ctypes.CDLL(None, use_errno=True)\n"
@@ -134,6 +135,9 @@ _PROBE_SCRIPT = (
     "need(libc.unshare(0x20000000), 'unshare(CLONE_NEWPID)')\n"
     "pid = os.fork()\n"
     "if pid == 0:\n"
+    "    home = os.open('/proc/self/ns/pid', os.O_RDONLY)\n"
+    "    need(libc.unshare(0x20000000), 'unshare(CLONE_NEWPID) in a PID namespace of our own')\n"
+    "    need(libc.setns(home, 0x20000000), 'setns(CLONE_NEWPID) back to our own PID namespace')\n"
     "    need(libc.unshare(0x20000 | 0x08000000 | 0x40000000), 'unshare(CLONE_NEWNS|NEWIPC|NEWNET)')\n"
     "    need(libc.mount(b'none', b'/', None, ctypes.c_ulong(16384 | (1 << 18)), None), 'mount --make-rprivate /')\n"
     "    need(libc.mount(b'tmpfs', b'/tmp', b'tmpfs', ctypes.c_ulong(6), b'size=1m,nr_inodes=64'), 'mount tmpfs')\n"

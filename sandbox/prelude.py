@@ -18,6 +18,8 @@ STAR_MODULES = ("string", "re", "datetime", "collections", "heapq", "bisect", "c
                 "statistics", "itertools", "functools", "operator", "io", "sys", "json", "builtins", "typing")
 PLAIN_MODULES = ("string", "re", "datetime", "collections", "heapq", "bisect", "copy", "math", "random",
                  "statistics", "itertools", "functools", "operator", "io", "sys", "json")
+PRELOADED = tuple(m for m in dict.fromkeys(STAR_MODULES + PLAIN_MODULES) if m != "builtins")
+"""Imported once by the sandbox's server before it forks any test (sandbox/server.py): free per test."""
 _IDENT = re.compile(r"(?<![.\w])[A-Za-z_][A-Za-z0-9_]*")
 
 

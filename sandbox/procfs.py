@@ -69,6 +69,11 @@ def memory_of(pid: int, proportional: bool) -> int:
     return 0
 
 
+def children(pid: int) -> list[int]:
+    kids = read(f"/proc/{pid}/task/{pid}/children")
+    return [int(k) for k in kids.split()] if kids else []
+
+
 def cpu_of(pid: int) -> float:
     stat = read(f"/proc/{pid}/stat")
     if not stat:
@@ -93,14 +98,15 @@ def scratch_bytes(pid: int) -> int:
 
 
 def host_pid(root: int, inner: int) -> int | None:
-    """The host PID of the descendant of `root` whose PID in `root`'s namespace is `inner` (NSpid)."""
+    """The host PID of the descendant of `root` whose PID is `inner` in the namespace of `root`'s
+    child (the sandbox's server serves from PID 1 of a PID namespace below `root`'s: NSpid's third)."""
     for pid, depth in tree(root):
         if depth == 0:
             continue
         for line in (read(f"/proc/{pid}/status") or b"").splitlines():
             if line.startswith(b"NSpid:"):
                 ids = line.split()[1:]
-                if len(ids) > 1 and int(ids[1]) == inner:
+                if len(ids) > 2 and int(ids[2]) == inner:
                     return pid
                 break
     return None

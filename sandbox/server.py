@@ -1,13 +1,16 @@
-# ruff: noqa: S102, BLE001, PTH, PLR2004
+# ruff: noqa: S102, S110, BLE001, PTH, PLR2004
 """Trusted code that runs INSIDE a warm sandbox as its PID 1 (stdlib only): fresh namespaces per test.
 
-Started as `python3 -I /box/server.py CTL_FD`, with capabilities in the sandbox's own user namespace
+Started as `python3 -I /box/server.py CTL_FD MODULES` (MODULES: the prelude's, comma-separated), with capabilities in the sandbox's own user namespace
 (bwrap --cap-add ALL; they mean nothing outside it). It loads /box/launch.py and /box/seccomp.bpf
 once. Each test gets its own world, made from forks of this already started interpreter:
 
     server ── init (PID 1 of the test's own PID namespace) ── program (always PID 2)
 
-- init is forked (through a short-lived helper that unshares the PID namespace) *before* the test
+(The server serves from PID 1 of a PID namespace of its own, below bwrap's: only there may it set
+its own PID namespace back after unsharing one for a test's init. bwrap's PID 1 just waits for it.)
+
+- init is forked (the server unshares a PID namespace for that one fork, then sets its own back) *before* the test
   arrives, while the previous test runs: on a busy machine a new process waits for a CPU, and this
   keeps that wait off the test's path. It unshares network, IPC and mount namespaces, mounts a fresh
   /tmp and /dev/shm (size= and nr_inodes= capped), remounts /dev read-only, mounts a new /proc and
@@ -31,6 +34,7 @@ running when the program ends is killed, and was seen by the supervisor's /proc 
 """
 
 import ctypes
+import fcntl
 import gc
 import json
 import os
@@ -118,8 +122,6 @@ def write_all(fd, data):
 def loopback_up():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        import fcntl
-
         ifr = struct.pack("16sh", b"lo", 0)
         flags = struct.unpack("16sh", fcntl.ioctl(s, 0x8913, ifr))[1]  # SIOCGIFFLAGS
         fcntl.ioctl(s, 0x8914, struct.pack("16sh", b"lo", flags | 1))  # SIOCSIFFLAGS |= IFF_UP
@@ -292,58 +294,39 @@ def canonical(data, mode, cap, overflow):
 class Pending:
     """A test's init, in its fresh namespaces or getting there, waiting for the test (see `prepare`)."""
 
-    def __init__(self, params, sock, report_r, pid_r, helper):
-        self.params, self.sock, self.report_r, self.pid_r, self.helper = params, sock, report_r, pid_r, helper
-        self._pid = None
-
-    @property
-    def pid(self):
-        """init's PID (here), from the helper that forked it; read when first needed."""
-        if self.pid_r is not None:
-            text = os.read(self.pid_r, 32)
-            os.close(self.pid_r)
-            self.pid_r = None
-            self._pid = int(text) if text.isdigit() else None
-        return self._pid
+    def __init__(self, params, sock, report_r, pid):
+        self.params, self.sock, self.report_r, self.pid = params, sock, report_r, pid
 
     def discard(self):
         self.sock.close()  # it exits on EOF
         os.close(self.report_r)
-        if self.pid_r is not None:
-            os.close(self.pid_r)
-            self.pid_r = None
 
 
-def prepare(ctl, params):
-    """Fork the next test's init (through a helper that gives it a new PID namespace) before the
-    test arrives: creating processes on a busy machine waits for a CPU, so it is done between tests."""
+def prepare(ctl, params, home_ns):
+    """Fork the next test's init, PID 1 of a new PID namespace, before the test arrives (creating
+    processes on a busy machine waits for a CPU, so it is done between tests). The namespace is
+    unshared for that one fork, then `home_ns` (our own) is set back for the next ones: no helper
+    process, which only works because we run in a PID namespace our user namespace owns (`main`)."""
     mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     report_r, report_w = os.pipe()
-    pid_r, pid_w = os.pipe()
-    helper = os.fork()
-    if helper == 0:
-        try:
-            ctl.close()
-            mine.close()
-            os.close(report_r)
-            os.close(pid_r)
-            check(libc.unshare(CLONE_NEWPID), "unshare pid")
-            pid = os.fork()
-            if pid == 0:
-                os.close(pid_w)
-                try:
-                    init(theirs, report_w, params)
-                except BaseException as err:
-                    say(2, err)
-                finally:
-                    os._exit(127)
-            os.write(pid_w, b"%d" % pid)
-        finally:
-            os._exit(0)
+    check(libc.unshare(CLONE_NEWPID), "unshare pid")
+    try:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                ctl.close()
+                mine.close()
+                os.close(report_r)
+                init(theirs, report_w, params)
+            except BaseException as err:
+                say(2, err)
+            finally:
+                os._exit(127)
+    finally:
+        check(libc.setns(home_ns, CLONE_NEWPID), "setns pid")
     theirs.close()
-    for fd in (report_w, pid_w):
-        os.close(fd)
-    return Pending(params, mine, report_r, pid_r, helper)
+    os.close(report_w)
+    return Pending(params, mine, report_r, pid)
 
 
 def reap(pids):
@@ -365,10 +348,25 @@ def main():
     with open("/box/launch.py", "rb") as f:
         exec(compile(f.read(), "/box/launch.py", "exec"), namespace)
     launcher = namespace
+    for name in filter(None, (sys.argv[2] if len(sys.argv) > 2 else "").split(",")):
+        try:  # the prelude's modules, imported once here instead of in every test (each test is a fork)
+            __import__(name)
+        except Exception:
+            pass  # an older interpreter without it: the test imports (and fails) as it would have
     with open("/box/seccomp.bpf", "rb") as f:
         seccomp_bpf = f.read()
     os.chdir("/")
     gc.freeze()  # what is loaded now is never collected: forked children do not touch (copy) it
+    # bwrap's PID namespace belongs to a user namespace above ours (--disable-userns nests one), so
+    # setns back to it is refused: serve from PID 1 of a PID namespace of our own instead, from which
+    # each test's namespace is one unshare + fork + setns (see `prepare`). This process only waits.
+    check(libc.unshare(CLONE_NEWPID), "unshare pid")
+    home = os.fork()
+    if home != 0:
+        ctl.close()
+        os.waitpid(home, 0)
+        os._exit(0)
+    home_ns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
     pending, previous = None, []
     while True:
         try:
@@ -381,10 +379,10 @@ def main():
         params = {"tmp_bytes": int(req["tmp_bytes"]), "tmp_inodes": int(req["tmp_inodes"])}
         if pending is not None and pending.params != params:
             pending.discard()
-            previous.append(pending.helper)
+            previous.append(pending.pid)
             pending = None
         if pending is None:
-            pending = prepare(ctl, params)
+            pending = prepare(ctl, params, home_ns)
         start = time.monotonic()
         current, pending = pending, None
         try:
@@ -394,7 +392,7 @@ def main():
         for fd in fds:
             os.close(fd)
         ctl.send(json.dumps({"init": current.pid}).encode())  # which process the supervisor watches
-        pending = prepare(ctl, params)  # the next test's init, made while this test runs
+        pending = prepare(ctl, params, home_ns)  # the next test's init, made while this test runs
         reply = b""
         while not reply.endswith(b"\n"):
             chunk = os.read(current.report_r, 256)
@@ -403,8 +401,8 @@ def main():
             reply += chunk
         wall = time.monotonic() - start
         current.discard()
-        previous += [current.helper] + ([current.pid] if current.pid else [])
-        reap(previous)  # the helpers, and earlier inits: their namespaces take the kernel a while
+        previous.append(current.pid)
+        reap(previous)  # earlier inits: their namespaces take the kernel a while
         try:
             status, cpu, maxrss = (int(x) if i != 1 else float(x) for i, x in enumerate(reply.split()[:3]))
         except ValueError:

@@ -24,7 +24,8 @@ from pathlib import Path
 
 from sandbox.isolation import ENV_ALLOW, SLOT_UID_BASE, walls
 from sandbox.limits import Limits, RunResult
-from sandbox.procfs import cpu_of, host_pid, sample
+from sandbox.prelude import PRELOADED
+from sandbox.procfs import children, cpu_of, host_pid, sample
 from sandbox.unsafe import launcher_source
 
 START_TIMEOUT_S = 30.0
@@ -74,6 +75,7 @@ class Session:
     def __init__(self, limits: Limits, slot: int = 0):
         self.limits = limits
         self.pid1: int | None = None
+        self.home: int | None = None  # the server's serving process, PID 1 of its own PID namespace
         self.proc: subprocess.Popen | None = None
         self.ctl: socket.socket | None = None
         self.slot = slot
@@ -90,7 +92,7 @@ class Session:
                  "/box/seccomp.bpf": _memfd("seccomp", w.seccomp)}
         child_fds = [*files.values(), json_w, theirs.fileno()]
         try:
-            command = [w.python, "-I", "/box/server.py", str(theirs.fileno())]
+            command = [w.python, "-I", "/box/server.py", str(theirs.fileno()), ",".join(PRELOADED)]
             argv = w.drop_privileges(self.slot) + w.argv(tmp_bytes=1 << 20, files=files, status_fd=json_w,
                                                          command=command)
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -143,7 +145,7 @@ class Session:
         if self.proc is not None:
             _closing.append(self.proc)  # the server exits on EOF; do not wait for bwrap here
             self.proc = None
-        self.pid1 = None
+        self.pid1 = self.home = None
         reap_closed()
 
     def _pipes(self) -> list[tuple[int, int]]:
@@ -198,7 +200,9 @@ class Session:
             sel.register(fd, selectors.EVENT_READ, tag)
         out, err, status = bytearray(), bytearray(), bytearray()
         report, done_at, init, inner = None, None, None, None
-        server_cpu = cpu_of(self.pid1) if self.pid1 else 0.0
+        if self.home is None and self.pid1:
+            self.home = next(iter(children(self.pid1)), None)  # where the server serves from (server.py)
+        server_cpu = sum(cpu_of(pid) for pid in (self.pid1, self.home) if pid)
         next_poll = start + FIRST_POLL_S
         ctl_fd = self.ctl.fileno()
 

@@ -247,3 +247,20 @@ def test_a_test_process_has_the_signal_handling_of_a_new_interpreter():
                "try:\n    os.write(w, b'x')\nexcept BrokenPipeError:\n    print('pipe')\n"
                "try:\n    os.kill(os.getpid(), signal.SIGINT)\nexcept KeyboardInterrupt:\n    print('int')\n")
     assert judge(program, [{"input": "", "output": "pipe\nint"}], limits=LIMITS).verdict == "AC"
+
+
+def test_prelude_modules_are_shared_but_random_state_is_each_tests_own():
+    """The server imports the prelude's modules once and forks every test from itself: a program that
+    uses `random` must still get a fresh seed per test, as a new interpreter would."""
+    from sandbox.prelude import prelude_arg
+    from sandbox.session import Session, sealed_program
+
+    program = "print(random.getrandbits(64), 'statistics' in sys.modules)"
+    session, fd = Session(LIMITS), sealed_program(program)
+    try:
+        outs = [session.run(fd, b"", ["stdio", prelude_arg(program)]).stdout for _ in range(3)]
+    finally:
+        session.close()
+        os.close(fd)
+    assert all(out.endswith(b" True\n") for out in outs), outs  # loaded before the program asked
+    assert len(set(outs)) == 3, outs

@@ -1,0 +1,96 @@
+"""Where a sandboxed test's time goes: CPU per test with one piece of the per-test world left out.
+
+One warm sandbox judges a trivial program; the CPU of everything inside it (the serving process's
+own plus every reaped child's, from /proc/PID/stat) and the judge's own are divided by the tests run. Each
+variant runs a copy of sandbox/server.py with one piece removed (network namespace, IPC namespace,
+/proc mount, dropping capabilities), for measurement only, interleaved in rounds so that load from
+other users hits them alike. The difference to "as is" is what that piece costs.
+
+    PYTHONPATH=. python bench/sandbox_profile.py [--rounds 3] [--tests 80]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import time
+
+import sandbox.session as session_module
+from sandbox import Limits, judge
+from sandbox.procfs import children, cpu_of
+
+PROGRAM = "print(sum(map(int, open(0).read().split()[1:])))\n"
+TEST = {"input": "3\n1 2 3\n", "output": "6\n"}
+
+
+def variants(base: str) -> dict[str, bytes]:
+    cut = {
+        "no network namespace": [("CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWNS", "CLONE_NEWIPC | CLONE_NEWNS"),
+                                 ("    loopback_up()\n", "")],
+        "no IPC namespace": [("CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWNS", "CLONE_NEWNET | CLONE_NEWNS")],
+        "no /proc mount": [('    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)\n', "")],
+        "no capability drop": [("    drop_capabilities()  #", "    pass  #")],
+    }
+    out = {"as is": base.encode()}
+    for name, edits in cut.items():
+        src = base
+        for old, new in edits:
+            if old not in src:
+                raise SystemExit(f"bench/sandbox_profile.py: sandbox/server.py no longer has {old.strip()!r}; "
+                                 f"update the {name!r} variant.")
+            src = src.replace(old, new)
+        out[name] = src.encode()
+    return out
+
+
+def server(session: session_module.Session) -> int:
+    """The sandbox's serving process (the one that forks every test: sandbox/server.py)."""
+    kids = children(session.pid1)
+    return kids[0] if kids else session.pid1
+
+
+def faults(pid: int) -> tuple[int, int]:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[7]), int(fields[8])  # minflt, cminflt
+
+
+def judge_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--tests", type=int, default=80, help="tests per variant per round (20 per judged program)")
+    args = ap.parse_args()
+    rows: dict[str, list[tuple[float, float, float, float, float]]] = {}
+    servers = variants(session_module.server_source().decode())
+    for _ in range(args.rounds):
+        for name, source in servers.items():
+            session_module.server_source = lambda source=source: source  # this variant's server
+            session = session_module.Session(Limits())
+            try:
+                judge(PROGRAM, [TEST], session=session)  # warm
+                home = server(session)
+                cpu0, own0, t0, (flt0, cflt0) = cpu_of(home), judge_cpu(), time.perf_counter(), faults(home)
+                for _ in range(max(1, args.tests // 20)):
+                    assert judge(PROGRAM, [TEST] * 20, session=session).verdict == "AC"
+                n = max(1, args.tests // 20) * 20
+                flt1, cflt1 = faults(home)
+                rows.setdefault(name, []).append(((cpu_of(home) - cpu0) / n * 1e3, (judge_cpu() - own0) / n * 1e3,
+                                                  (time.perf_counter() - t0) / n * 1e3, (flt1 - flt0) / n,
+                                                  (cflt1 - cflt0) / n))
+            finally:
+                session.close()
+    print(f"{args.rounds} rounds x {args.tests} tests per variant; medians per test")
+    print(f"{'variant':22s} {'sandbox CPU':>12s} {'judge CPU':>10s} {'wall':>9s} {'faults (server / children)':>28s}")
+    for name, xs in rows.items():
+        med = [statistics.median(x[i] for x in xs) for i in range(5)]
+        print(f"{name:22s} {med[0]:9.2f} ms {med[1]:7.2f} ms {med[2]:6.2f} ms {med[3]:12.0f} / {med[4]:.0f}")
+
+
+if __name__ == "__main__":
+    main()
