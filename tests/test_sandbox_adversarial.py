@@ -54,9 +54,12 @@ def test_adversarial_programs_inside_outer_wall():
     env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH", "")])
     # a private /tmp too: the fixtures live at fixed paths there, and other runs of this suite on the
     # same host (other users, CI) must not rewrite them under us
+    # (not when the checkout, the interpreter or the shared data live under /tmp: a tmpfs would hide them)
     inner = f"exec {sys.executable} -m pytest {__file__} -q -p no:cacheprovider -x"
-    cmd = [unshare, "--pid", "--fork", "--mount-proc", "--net", "sh", "-c",
-           "mount -t tmpfs -o size=2g tmpfs /tmp 2>/dev/null; " + inner]
+    needed = [Path(sys.executable), Path(sys.prefix), Path(__file__).resolve(), SHARED.resolve()]
+    under_tmp = any(Path("/tmp") in (p, *p.parents) for p in needed)
+    private_tmp = "" if under_tmp else "mount -t tmpfs -o size=2g tmpfs /tmp 2>/dev/null; "
+    cmd = [unshare, "--pid", "--fork", "--mount-proc", "--net", "sh", "-c", private_tmp + inner]
     done = subprocess.run(cmd, check=False, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     assert " passed" in done.stdout and "error" not in done.stdout.splitlines()[-1]
