@@ -76,7 +76,7 @@ def test_a_math_verify_hang_is_one_timeout_verdict_not_a_stuck_run():
 
 def test_after_eval_the_newest_samples_of_each_task_are_audited_beside_them(tmp_path):
     """What `evalkit eval --second-opinion` runs after generation; a task without math verdicts is skipped."""
-    from evalkit.grading.second_opinion import audit_run_dir
+    from evalkit.second_opinion import audit_run_dir
 
     run = tmp_path / "model"
     run.mkdir()

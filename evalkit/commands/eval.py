@@ -83,7 +83,7 @@ def eval_command(
     if limit is not None and limit <= 0:
         raise EvalkitError("--limit must be positive.")
     if second_opinion:
-        from evalkit.grading.second_opinion import require
+        from evalkit.second_opinion import require
 
         require(second_opinion)  # a missing extra fails before any generation
     if output is None:
@@ -98,7 +98,7 @@ def eval_command(
     inv = run_eval(cfg)
     _print_summary(output, inv)
     if second_opinion:
-        from evalkit.grading.second_opinion import audit_run_dir
+        from evalkit.second_opinion import audit_run_dir
 
         audit_run_dir(output, second_opinion, quiet=quiet)
 

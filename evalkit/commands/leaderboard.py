@@ -51,7 +51,7 @@ def add(
     rnd.require_board(board)
     run = load_run(run_dir)
     console = Console()
-    for record in rec.build_records(run, preset=preset, suite=suite, note=note, iters=iters, allow_partial=allow_partial):
+    for record in rec.build_records(run, preset=preset, suite=suite, note=note, allow_partial=allow_partial):
         path = rec.record_path(board, record)
         existed = path.exists()
         atomic_write(path, rec.dump(record))

@@ -45,13 +45,13 @@ def score_command(
     if data_dir is not None and not data_dir.is_dir():
         raise EvalkitError(f"--data-dir {data_dir} is not a directory.")
     if second_opinion:
-        from evalkit.grading.second_opinion import require
+        from evalkit.second_opinion import require
 
         require(second_opinion)  # a missing extra fails before any work
     written = rescore_files(target, ScoringOptions(workers=workers, numeric_tolerance=numeric_tolerance), list(include_path), task, data_dir, quiet)
     _print(written)
     if second_opinion:
-        from evalkit.grading.second_opinion import audit_rescored
+        from evalkit.second_opinion import audit_rescored
 
         audit_rescored(written["tasks"], Path(written["path"]).parent, second_opinion, workers, quiet)
 

@@ -72,7 +72,7 @@ def _clip(x: float) -> float:
     return min(1.0, max(0.0, round(x, 6)))
 
 
-def _task_entry(task: TaskResult, iters: int, total: int) -> dict[str, Any]:
+def _task_entry(task: TaskResult, total: int) -> dict[str, Any]:
     scores = [p.score for p in task.problems]
     lo, hi = stats.score_interval(scores, max(p.n for p in task.problems))  # the interval `evalkit compare` shows
     entry = {
@@ -86,7 +86,7 @@ def _task_entry(task: TaskResult, iters: int, total: int) -> dict[str, Any]:
 
 
 def build_records(run: Run, preset: str | None = None, suite: str | None = None, note: str = "",
-                  iters: int = stats.DEFAULT_ITERS, allow_partial: bool = False) -> list[dict[str, Any]]:
+                  allow_partial: bool = False) -> list[dict[str, Any]]:
     """One record per suite among the run's tasks. Tasks of no known suite need `suite`. A task scored on
     fewer problems than its benchmark has (`--limit`, a subset) is refused unless `allow_partial`."""
     preset = safe_name(preset or run.preset or "lm-eval")
@@ -125,7 +125,7 @@ def build_records(run: Run, preset: str | None = None, suite: str | None = None,
                 "manifest_sha256": sha256_file(run.manifest_file) if run.manifest_file else None,
                 "results_sha256": sha256_file(run.results_file),
             },
-            "tasks": {key: _task_entry(task, iters, totals[task.name]) for key, task in sorted(tasks.items())},
+            "tasks": {key: _task_entry(task, totals[task.name]) for key, task in sorted(tasks.items())},
             "evalkit_version": __version__,
         }
         errors = validation_errors(record)
