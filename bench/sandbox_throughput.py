@@ -15,8 +15,9 @@ import collections
 import random
 import resource
 import subprocess
-import sys
 import time
+
+from _busy import busy_cores
 
 from sandbox import Job, Limits, judge_many, walls
 from sandbox.pool import default_workers
@@ -81,15 +82,10 @@ def main() -> None:
     run(jobs, limits, args.workers, "idle machine")
     if heavy:
         run(heavy, heavy_limits, args.workers, "idle machine, 0.6 s CPU per test, 1 s limit")
-    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(default_workers())]
-    try:
-        run(jobs, limits, args.workers, f"with {len(hogs)} busy-loop processes")
+    with busy_cores() as hogs:
+        run(jobs, limits, args.workers, f"with {hogs} busy-loop processes")
         if heavy:
-            run(heavy, heavy_limits, args.workers, f"with {len(hogs)} busy-loop processes, 0.6 s CPU per test, 1 s limit")
-    finally:
-        for hog in hogs:
-            hog.kill()
-            hog.wait()
+            run(heavy, heavy_limits, args.workers, f"with {hogs} busy-loop processes, 0.6 s CPU per test, 1 s limit")
 
 
 if __name__ == "__main__":
