@@ -47,7 +47,7 @@ def test_recipe_plans_every_kind_ratio_and_baseline(tmp_path: Path) -> None:
     )
     assert train.startswith(f"evalkit train {recipe['train']['recipe']} --set model={recipe['base_model']} ")
     assert train.endswith(f"--data {tmp_path}/digits-p0.7/train.jsonl --output {tmp_path}/digits-p0.7/train")
-    assert merge == f"evalkit merge {tmp_path}/digits-p0.7/train/adapter --out {tmp_path}/digits-p0.7/model"
+    assert merge == f"evalkit merge {tmp_path}/digits-p0.7/train/adapter --output {tmp_path}/digits-p0.7/model"
     tasks = ",".join(recipe["eval"]["tasks"])
     assert (
         evaluate
