@@ -30,7 +30,8 @@ def _check_creatable(flag: str, path: Path, folder: Path) -> None:
     while not ancestor.exists() and not ancestor.is_symlink() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
-        raise EvalkitError(f"{flag} {path}: folder {folder} cannot be created ({ancestor} is not a folder).")
+        what = "a file" if ancestor.is_file() else "not a folder"
+        raise EvalkitError(f"{flag} {path}: folder {folder} cannot be created ({ancestor} is {what}).")
     if not os.access(ancestor, os.W_OK | os.X_OK):
         what = "is not writable" if ancestor == folder else f"cannot be created ({ancestor} is not writable)"
         raise EvalkitError(f"{flag} {path}: folder {folder} {what}.")

@@ -188,3 +188,9 @@ def test_perturb_takes_its_output_once(cli, inputs, tmp_path, extra, words):
     result = cli("perturb", "--kind", "delete", "--ratio", "1", inputs["demos"], *args)
     assert result.returncode == 2 and result.stderr == f"error: {words}\n", result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_grade_refuses_o_in_pair_mode_rather_than_ignoring_it(cli, tmp_path):
+    result = cli("grade", "2", "2", "-o", tmp_path / "x.jsonl")
+    assert result.returncode == 2 and "--output is for --input FILE" in result.stderr
+    assert list(tmp_path.iterdir()) == []

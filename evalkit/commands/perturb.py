@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
 
 def perturb(
     src: Path = typer.Argument(..., metavar="IN.jsonl", help="Demonstrations (JSONL)."),
-    dst: Path = typer.Argument(None, metavar="[OUT.jsonl]", help="Where to write the perturbed rows (or give -o).",
+    dst: Path = typer.Argument(None, metavar="OUT.jsonl", help="Where to write the perturbed rows (or give -o).",
                                show_default=False),
     kind: str = typer.Option(..., "--kind", help=KIND_HELP),
     ratio: float = typer.Option(
