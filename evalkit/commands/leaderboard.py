@@ -105,6 +105,5 @@ def import_outputs(
     from evalkit.leaderboard.importer import import_outputs as run_import
 
     check_output_dir("--output", out)
-
     run_import(jsonl, out, model, task, verdicts=verdicts, tokenizer=tokenizer, workers=workers, note=note)
     Console().print(f"wrote {out}", highlight=False)
