@@ -20,6 +20,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 WIDTH = "200"  # wide enough that rich tables never wrap a name the tests look for
+# Environment keys a library writes for itself on first use (not settings of ours): torch's inductor memoises
+# its cache folder there when a model is first compiled or checkpointed.
+LIBRARY_MEMOS = frozenset({"TORCHINDUCTOR_CACHE_DIR"})
 
 
 @dataclass
@@ -38,7 +41,8 @@ class Cli:
     changes os.environ fails the test: settings travel as arguments, and a leak would reach later tests.
 
     `cli.process(...)` runs a real `python -m evalkit` for what needs one: signals, a fresh interpreter,
-    the entry point itself; `cli.spawn(...)` starts one without waiting (to kill it mid-run).
+    the entry point itself, several ranks (`nproc=2` launches it under torchrun); `cli.spawn(...)` starts
+    one without waiting (to kill it mid-run).
     """
 
     def __call__(self, *args: str | Path, env: dict[str, str] | None = None, input: str | None = None,
@@ -54,7 +58,8 @@ class Cli:
                                         env={"COLUMNS": str(width), **(env or {})}, terminal_width=width,
                                         catch_exceptions=True)
         finally:
-            leaked = sorted(k for k in saved.keys() | os.environ.keys() if saved.get(k) != os.environ.get(k))
+            leaked = sorted(k for k in (saved.keys() | os.environ.keys()) - LIBRARY_MEMOS
+                            if saved.get(k) != os.environ.get(k))
             os.environ.clear()
             os.environ.update(saved)
         if leaked:
@@ -67,8 +72,9 @@ class Cli:
         return CliResult(result.exit_code, result.stdout, stderr)
 
     def process(self, *args: str | Path, env: dict[str, str] | None = None, timeout: float = 300,
-                cwd: Path = REPO) -> CliResult:
-        proc = self.spawn(*args, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                cwd: Path = REPO, nproc: int | None = None) -> CliResult:
+        proc = self.spawn(*args, env=env, cwd=cwd, nproc=nproc, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True)
         try:
             stdout, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -78,9 +84,11 @@ class Cli:
         return CliResult(proc.returncode, stdout, stderr)
 
     def spawn(self, *args: str | Path, env: dict[str, str] | None = None, cwd: Path = REPO,
-              **popen: object) -> subprocess.Popen:
+              nproc: int | None = None, **popen: object) -> subprocess.Popen:
         full_env = os.environ | {"PYTHONPATH": str(REPO), "COLUMNS": WIDTH} | (env or {})
-        return subprocess.Popen([sys.executable, "-m", "evalkit", *map(str, args)], cwd=cwd, env=full_env, **popen)
+        launcher = [sys.executable] if nproc is None else [sys.executable, "-m", "torch.distributed.run",
+                                                           "--nproc-per-node", str(nproc)]
+        return subprocess.Popen([*launcher, "-m", "evalkit", *map(str, args)], cwd=cwd, env=full_env, **popen)
 
 
 @pytest.fixture(scope="session")

@@ -129,11 +129,12 @@ def test_different_dataset_content_in_manifest_is_refused(tmp_path):
         compare([load_run(old), load_run(new)])
 
 
-@pytest.mark.parametrize("flags", [["--format", "json", "-o", "{tmp}/missing/dir/x.json"],
+@pytest.mark.parametrize("flags", [["--format", "json", "-o", "{tmp}/afile/dir/x.json"],
                                    ["--format", "json", "-o", "{tmp}"],
-                                   ["--plot", "{tmp}/missing/dir/p.png"]])
+                                   ["--plot", "{tmp}/afile/dir/p.png"]])
 def test_bad_output_paths_fail_before_any_work(cli, plain_and_evalkit, tmp_path, flags):
     plain, ours = plain_and_evalkit
+    (tmp_path / "afile").write_text("a file where a folder must go")  # (a missing folder is created)
     before = sorted(tmp_path.iterdir())
     result = cli("compare", str(plain), str(ours), *[f.replace("{tmp}", str(tmp_path)) for f in flags])
     assert result.returncode == 2 and "Traceback" not in result.stderr

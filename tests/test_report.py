@@ -73,7 +73,8 @@ def test_report_is_one_offline_file_with_every_sample(report):
 
 def test_bad_output_path_is_a_one_sentence_error(cli, report, tmp_path):
     run = report.parent / "base"
-    for target, words in ((tmp_path / "r.txt", "must end in .html"), (tmp_path / "no" / "r.html", "does not exist")):
+    (tmp_path / "plain").write_text("a file where a folder must go")
+    for target, words in ((tmp_path / "r.txt", "must end in .html"), (tmp_path / "plain" / "r.html", "cannot be created")):
         result = cli("report", str(run), "-o", str(target))
         assert result.returncode != 0 and words in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "r.txt").exists()

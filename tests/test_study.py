@@ -7,14 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from evalkit.cli import app
 from evalkit.study.plan import load_plan, plan
+from tests.support import FIXTURES, REPO
 
-REPO = Path(__file__).resolve().parents[1]
 RECIPE = REPO / "evalkit" / "study" / "plans" / "perturbation-study.yaml"
-runner = CliRunner()
 
 
 def lm_eval_results(
@@ -47,7 +44,7 @@ def test_recipe_plans_every_kind_ratio_and_baseline(tmp_path: Path) -> None:
     )
     assert train.startswith(f"evalkit train {recipe['train']['recipe']} --set model={recipe['base_model']} ")
     assert train.endswith(f"--data {tmp_path}/digits-p0.7/train.jsonl --output {tmp_path}/digits-p0.7/train")
-    assert merge == f"evalkit merge {tmp_path}/digits-p0.7/train/adapter --out {tmp_path}/digits-p0.7/model"
+    assert merge == f"evalkit merge {tmp_path}/digits-p0.7/train/adapter --output {tmp_path}/digits-p0.7/model"
     tasks = ",".join(recipe["eval"]["tasks"])
     assert (
         evaluate
@@ -64,29 +61,25 @@ def test_recipe_plans_every_kind_ratio_and_baseline(tmp_path: Path) -> None:
     )
 
 
-def test_plan_cli_writes_manifests_and_script(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["study", "plan", str(RECIPE), "--output-dir", str(tmp_path), "--script",
-                                 str(tmp_path / "run.sh")])  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert "evalkit train" in result.output and "evalkit eval --model" in result.output
+def test_plan_cli_writes_manifests_and_script(cli, tmp_path: Path) -> None:
+    result = cli("study", "plan", RECIPE, "-o", tmp_path, "--script", tmp_path / "run.sh")
+    assert result.returncode == 0, result.stderr
+    assert "evalkit train" in result.stdout and "evalkit eval --model" in result.stdout
     manifest = json.loads((tmp_path / "shuffle-p1" / "study.json").read_text())
     assert (manifest["kind"], manifest["ratio"]) == ("shuffle", 1.0)
     assert manifest["shell"][0] in (tmp_path / "run.sh").read_text()
     dry = tmp_path / "dry"
-    assert (
-        runner.invoke(app, ["study", "plan", str(RECIPE), "--output-dir", str(dry), "--dry-run"]).exit_code
-        == 0
-    )
+    assert cli("study", "plan", RECIPE, "--output-dir", dry, "--dry-run").returncode == 0
     assert not dry.exists()
 
 
-def test_plan_rejects_a_bad_recipe(tmp_path: Path) -> None:
+def test_plan_rejects_a_bad_recipe(cli, tmp_path: Path) -> None:
     recipe = yaml.safe_load(RECIPE.read_text())
     recipe["perturbations"]["scramble"] = [1.0]
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(recipe))
-    result = runner.invoke(app, ["study", "plan", str(bad), "--dry-run"])
-    assert result.exit_code != 0 and "unknown perturbation 'scramble'" in str(result.exception)
+    result = cli("study", "plan", bad, "--dry-run")
+    assert result.returncode == 2 and "unknown perturbation 'scramble'" in result.stderr
 
 
 @pytest.fixture
@@ -125,57 +118,62 @@ EXPECTED = """\
 """
 
 
-def test_report_builds_the_paper_table_and_plot(study_dirs: list[Path], tmp_path: Path) -> None:
+def test_report_builds_the_paper_table_and_plot(cli, study_dirs: list[Path], tmp_path: Path) -> None:
     out, png = tmp_path / "report.md", tmp_path / "report.png"
-    result = runner.invoke(
-        app, ["study", "report", *map(str, study_dirs), "--output", str(out), "--plot", str(png)]
-    )
-    assert result.exit_code == 0, result.output
+    result = cli("study", "report", *study_dirs, "--output", out, "--plot", png)
+    assert result.returncode == 0, result.stderr
     table = out.read_text()
     assert table.startswith(EXPECTED), table
-    assert EXPECTED in result.output
+    assert EXPECTED in result.stdout
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
 
 
-def test_report_reads_the_latest_results_and_shows_missing_scores(study_dirs: list[Path]) -> None:
+def _latest_and_missing(root: Path, study_dirs: list[Path]) -> list[Path]:
     lm_eval_results(study_dirs[0], {"evalkit_amc23": 0.9}, stamp="2026-02-02")  # a later re-run of one task
     lm_eval_results(study_dirs[1], {"evalkit_amc23": 0.2}, metric="exact_match", stamp="2026-02-02")
     empty = study_dirs[0].parent / "replace-p1"
     empty.mkdir()
-    result = runner.invoke(app, ["study", "report", str(study_dirs[0]), str(study_dirs[1]), str(empty)])
-    assert result.exit_code == 0, result.output
-    assert "| correct (unperturbed) | 90.0 | 30.0 | 60.0 | +0.0 | 66.3 | +0.0 |" in result.output
-    assert "| steps replaced by foreign steps, p=1 | – | – | – | – | 44.5 | -21.8 |" in result.output
-    assert "no lm-eval results_*.json yet" in result.output
+    return [study_dirs[0], study_dirs[1], empty]
 
 
-def test_report_on_the_study_directory_reads_the_planned_runs_only(tmp_path: Path) -> None:
+def _study_directory(root: Path, study_dirs: list[Path]) -> list[Path]:
     """`study report runs/study` (not `runs/study/*`, which would also catch run.sh and a base model)."""
-    root = tmp_path / "study"
+    study = root / "study"
     for name, kind, ratio, score in (("correct", "correct", 0.0, 0.5), ("shuffle-p1", "shuffle", 1.0, 0.3)):
-        lm_eval_results(root / name, {"evalkit_amc23": score})
-        (root / name / "study.json").write_text(json.dumps({"kind": kind, "ratio": ratio}))
-    (root / "base-model").mkdir()  # model weights, not a run
-    (root / "run.sh").write_text("#!/bin/sh\n")
-    result = runner.invoke(app, ["study", "report", str(root)])
-    assert result.exit_code == 0, result.output
-    assert "| correct (unperturbed) | 50.0 | 50.0 |" in result.output
-    assert "| steps shuffled, p=1 | 30.0 | 30.0 |" in result.output
+        lm_eval_results(study / name, {"evalkit_amc23": score})
+        (study / name / "study.json").write_text(json.dumps({"kind": kind, "ratio": ratio}))
+    (study / "base-model").mkdir()  # model weights, not a run
+    (study / "run.sh").write_text("#!/bin/sh\n")
+    return [study]
 
 
-def test_report_rejects_an_unnamed_run(tmp_path: Path) -> None:
-    (tmp_path / "whatever").mkdir()
-    result = runner.invoke(app, ["study", "report", str(tmp_path / "whatever")])
-    assert result.exit_code != 0 and "does not say the run" in str(result.exception)
-
-
-def test_report_reads_a_real_lm_eval_results_file(tmp_path: Path) -> None:
+def _real_lm_eval_file(root: Path, study_dirs: list[Path]) -> list[Path]:
     """A results file written by lm-eval 0.4.13 (tiny random Qwen2 on CPU, 4 problems per task)."""
-    real = REPO / "tests" / "fixtures" / "study" / "results_tiny_qwen2_lm_eval.json"
-    run_dir = tmp_path / "base" / "eval" / "__tmp__tinyq"
+    real = FIXTURES / "study" / "results_tiny_qwen2_lm_eval.json"
+    run_dir = root / "real" / "base" / "eval" / "__tmp__tinyq"
     run_dir.mkdir(parents=True)
     (run_dir / "results_2026-11-24T11-27-47.260263.json").write_text(real.read_text())
-    result = runner.invoke(app, ["study", "report", str(tmp_path / "base")])
-    assert result.exit_code == 0, result.output
-    assert "| base model (no training) | 0.0 | 0.0 | 0.0 | – | 56.7 | -9.6 |" in result.output
-    assert "| perturbation | evalkit_amc23 | evalkit_math500 |" in result.output
+    return [root / "real" / "base"]
+
+
+@pytest.mark.parametrize(("setup", "lines", "warnings"), [
+    (_latest_and_missing, ["| correct (unperturbed) | 90.0 | 30.0 | 60.0 | +0.0 | 66.3 | +0.0 |",
+                           "| steps replaced by foreign steps, p=1 | – | – | – | – | 44.5 | -21.8 |"],
+     ["no lm-eval results_*.json yet"]),
+    (_study_directory, ["| correct (unperturbed) | 50.0 | 50.0 |", "| steps shuffled, p=1 | 30.0 | 30.0 |"], []),
+    (_real_lm_eval_file, ["| base model (no training) | 0.0 | 0.0 | 0.0 | – | 56.7 | -9.6 |",
+                          "| perturbation | evalkit_amc23 | evalkit_math500 |"], []),
+], ids=["latest-results-and-missing-scores", "study-directory-reads-planned-runs-only", "real-lm-eval-results"])
+def test_report_rows(cli, study_dirs, tmp_path: Path, setup, lines, warnings) -> None:
+    result = cli("study", "report", *setup(tmp_path, study_dirs))
+    assert result.returncode == 0, result.stderr
+    for line in lines:
+        assert line in result.stdout, result.stdout
+    for words in warnings:
+        assert words in result.stderr, result.stderr
+
+
+def test_report_rejects_an_unnamed_run(cli, tmp_path: Path) -> None:
+    (tmp_path / "whatever").mkdir()
+    result = cli("study", "report", tmp_path / "whatever")
+    assert result.returncode == 2 and "does not say the run" in result.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
@@ -13,6 +12,7 @@ from evalkit.compare import compare as build_report
 from evalkit.compare import render
 from evalkit.errors import EvalkitError
 from evalkit.io import atomic_write
+from evalkit.output_flags import check_output_file, output_option
 from evalkit.rundir import load_run
 
 FORMATS = ("table", "markdown", "json")
@@ -29,18 +29,6 @@ def _split(values: list[str] | None) -> list[str] | None:
     return [t for v in values for t in v.split(",") if t.strip()]
 
 
-def check_output(flag: str, path: Path, suffix: str | None = None) -> None:
-    """Refuse an unusable output path before any work is done (not after printing the whole table)."""
-    if suffix and path.suffix.lower() != suffix:
-        raise EvalkitError(f"{flag} {path}: the file name must end in {suffix}.")
-    if path.is_dir():
-        raise EvalkitError(f"{flag} {path} is a directory; give a file name.")
-    if not path.parent.is_dir():
-        raise EvalkitError(f"{flag} {path}: folder {path.parent} does not exist.")
-    if not os.access(path.parent, os.W_OK):
-        raise EvalkitError(f"{flag} {path}: folder {path.parent} is not writable.")
-
-
 def compare(
     runs: list[Path] = typer.Argument(..., help="Run directories: `evalkit eval` runs or `lm_eval --output_path` dirs "
                                       "(written with --log_samples). The first is the baseline."),
@@ -52,7 +40,7 @@ def compare(
                                "differ (only problems common to all runs are used)."),
     iters: int = typer.Option(stats.DEFAULT_ITERS, "--iters", min=200, help="Sign-flip permutation resamples (the p-value for avg@n)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the resampling (results are reproducible)."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write the markdown/json output to this file instead of stdout."),
+    output: Path = output_option("Write the markdown/json output to this file (whole or not at all) instead of stdout."),
 ) -> None:
     """Compare runs task by task: scores, paired differences, p-values and flips.
 
@@ -66,9 +54,9 @@ def compare(
     if output is not None and fmt == "table":
         raise EvalkitError("--output needs --format markdown or json.")
     if output is not None:
-        check_output("--output", output)
+        check_output_file("--output", output)
     if plot is not None:
-        check_output("--plot", plot, suffix=".png")
+        check_output_file("--plot", plot, suffix=".png")
     loaded = [load_run(path) for path in runs]
     report = build_report(loaded, _split(tasks), force=force, iters=iters, seed=seed)
     if fmt == "table":

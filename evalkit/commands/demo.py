@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from evalkit.demo.pipeline import DemoSettings
+from evalkit.output_flags import check_output_dir, output_option
 
 DEFAULTS = DemoSettings()
 
@@ -17,9 +18,9 @@ def register(app: typer.Typer) -> None:
 
 
 def demo(
-    output: Path = typer.Option(Path("runs/demo"), "--output", "-o", help="Directory for the demo's runs: OUTPUT/base and "
-                                "OUTPUT/trained (evalkit eval runs), OUTPUT/train (the evalkit train run), OUTPUT/base-model, "
-                                "OUTPUT/train.jsonl. Must be new, empty, or an earlier demo's (which is replaced)."),
+    output: Path = output_option("Directory for the demo's runs: OUTPUT/base and OUTPUT/trained (evalkit eval runs), "
+                                 "OUTPUT/train (the evalkit train run), OUTPUT/base-model, OUTPUT/train.jsonl. Must be "
+                                 "new, empty, or an earlier demo's (which is replaced).", default=Path("runs/demo")),
     steps: int = typer.Option(DEFAULTS.steps, "--steps", min=1, help="Training steps (recipe chains-tiny)."),
     batch: int = typer.Option(DEFAULTS.batch, "--batch", min=1, help="Demonstrations per training step."),
     lr: float = typer.Option(DEFAULTS.lr, "--lr", help="Peak learning rate (cosine schedule)."),
@@ -37,6 +38,7 @@ def demo(
     300 held-out problems the training never saw). Nothing is downloaded. See docs/demo.md."""
     from evalkit.demo.pipeline import prepare, run_demo
 
+    check_output_dir("--output", output)
     console = Console(width=max(Console().width, 110))
     settings = DemoSettings(steps=steps, batch=batch, lr=lr, problems=problems, seed=seed, threads=threads)
     if prepare_only:

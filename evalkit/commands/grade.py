@@ -23,6 +23,7 @@ from evalkit.errors import DataError, EvalkitError
 from evalkit.grading import GradeItem, check, grade
 from evalkit.grading.api import DEFAULT_TIMEOUT
 from evalkit.io import atomic_write, read_jsonl
+from evalkit.output_flags import check_output_file, output_option
 
 
 class _RateColumn(ProgressColumn):
@@ -67,7 +68,6 @@ def _write(rows: list[dict[str, Any]], output: Path | None) -> None:
     if output is None:
         sys.stdout.write(lines)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(output, lines)
 
 
@@ -78,10 +78,8 @@ def grade_command(
         None, "--input", "-i", help="JSONL file: rows with 'gold' and either 'pred' (an answer) or 'output' "
         "(a whole response, extracted first).", show_default=False
     ),
-    output: Path = typer.Option(
-        None, "--output", "-o", help="Where to write graded rows (JSONL). Default: standard output.",
-        show_default=False,
-    ),
+    output: Path = output_option("With --input: the JSONL file of graded rows, written whole when grading ends "
+                                 "(missing folders are created). Default: standard output."),
     workers: int = typer.Option(None, "--workers", "-w", min=1, help="Worker processes. Default: all cores.",
                                 show_default=False),
     timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", "-t", min=0.1,
@@ -104,8 +102,12 @@ def grade_command(
             raise EvalkitError("give either GOLD PRED or --input FILE, not both.")
         if question is not None:
             raise EvalkitError("--question is for pair mode; in a file, give each row a 'question' field.")
+        if output is not None:
+            check_output_file("--output", output)
         _grade_file(input_path, output, workers, timeout, numeric_tolerance)
         return
+    if output is not None:
+        raise EvalkitError("--output is for --input FILE; pair mode prints its verdict.")
     if gold is None or pred is None:
         raise EvalkitError("give GOLD and PRED (pair mode) or --input FILE (see `evalkit grade --help`).")
     verdict = check(gold, pred, timeout=timeout, question=question, numeric_tolerance=numeric_tolerance)

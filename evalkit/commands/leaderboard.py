@@ -12,9 +12,11 @@ from evalkit.errors import EvalkitError
 from evalkit.io import atomic_write
 from evalkit.leaderboard import records as rec
 from evalkit.leaderboard import render as rnd
+from evalkit.output_flags import OUTPUT, check_output_dir, output_option
 from evalkit.rundir import load_run
 
 BOARD_HELP = "Leaderboard folder (records/, references.yaml, README.md)."
+WRITE_HELP = BOARD_HELP + " Records and README.md are written into it; --dir is the older spelling."
 DEFAULT_BOARD = Path("leaderboards")
 
 
@@ -36,7 +38,7 @@ def _render_text(board: Path) -> tuple[str, list[str]]:
 
 def add(
     run_dir: Path = typer.Argument(..., help="An `evalkit eval` run dir or `lm_eval --output_path` dir (with --log_samples)."),
-    board: Path = typer.Option(DEFAULT_BOARD, "--dir", help=BOARD_HELP),
+    board: Path = typer.Option(DEFAULT_BOARD, *OUTPUT, "--dir", help=WRITE_HELP),
     preset: str = typer.Option(None, "--preset", help="Preset name for the record. Default: the run manifest's, else 'lm-eval'."),
     suite: str = typer.Option(None, "--suite", help="Suite for every task. Default: each task's benchmark suite from the registry."),
     note: str = typer.Option("", "--note", help="Text shown under the table, e.g. where the outputs came from."),
@@ -49,6 +51,7 @@ def add(
     model id and revision, date, grader version, manifest hash and samples-file hashes. Replaces an existing
     record for the same key. A `--limit` or subset run is refused unless --allow-partial."""
     rnd.require_board(board)
+    check_output_dir("--output", board)
     run = load_run(run_dir)
     console = Console()
     for record in rec.build_records(run, preset=preset, suite=suite, note=note, allow_partial=allow_partial):
@@ -61,9 +64,10 @@ def add(
         render(board)
 
 
-def render(board: Path = typer.Option(DEFAULT_BOARD, "--dir", help=BOARD_HELP)) -> None:
+def render(board: Path = typer.Option(DEFAULT_BOARD, *OUTPUT, "--dir", help=WRITE_HELP)) -> None:
     """Regenerate README.md from records/ and references.yaml (deterministic: same files, same bytes)."""
     rnd.require_board(board)
+    check_output_dir("--output", board)
     text, problems = _render_text(board)
     if problems:
         raise EvalkitError(f"{board}: {len(problems)} invalid file(s), fix them first: " + "; ".join(problems))
@@ -87,7 +91,8 @@ def check(board: Path = typer.Option(DEFAULT_BOARD, "--dir", help=BOARD_HELP)) -
 def import_outputs(
     jsonl: Path = typer.Argument(..., help="Published outputs: JSONL rows with problem_id, problem, gold, output "
                                  "(and published_correct for --verdicts published)."),
-    out: Path = typer.Option(..., "--output", "-o", "--out", help="New run directory to write (lm-eval layout + manifest.json)."),
+    out: Path = output_option("New run directory to write (lm-eval layout + manifest.json); --out is the older spelling.",
+                              "--out", default=...),
     model: str = typer.Option(..., "--model", help="Model id that produced the outputs, e.g. Qwen/Qwen2.5-7B-Instruct."),
     task: str = typer.Option(..., "--task", help="Task name to file them under, e.g. math500."),
     verdicts: str = typer.Option("checker", "--verdicts", help="checker: grade with evalkit.grading; published: keep the file's verdicts."),
@@ -99,5 +104,6 @@ def import_outputs(
     `evalkit compare` and `evalkit leaderboard add` can use them. The prompt is not known for such outputs."""
     from evalkit.leaderboard.importer import import_outputs as run_import
 
+    check_output_dir("--output", out)
     run_import(jsonl, out, model, task, verdicts=verdicts, tokenizer=tokenizer, workers=workers, note=note)
     Console().print(f"wrote {out}", highlight=False)

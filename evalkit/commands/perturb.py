@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from evalkit.errors import EvalkitError
+from evalkit.output_flags import check_output_file, one_output, output_option
 from training.perturb.kinds import DEFAULT_KEYWORDS
 
 KIND_HELP = (
@@ -29,7 +30,8 @@ def register(app: typer.Typer) -> None:
 
 def perturb(
     src: Path = typer.Argument(..., metavar="IN.jsonl", help="Demonstrations (JSONL)."),
-    dst: Path = typer.Argument(..., metavar="OUT.jsonl", help="Where to write the perturbed rows."),
+    dst: Path = typer.Argument(None, metavar="OUT.jsonl", help="Where to write the perturbed rows (or give -o).",
+                               show_default=False),
     kind: str = typer.Option(..., "--kind", help=KIND_HELP),
     ratio: float = typer.Option(
         ..., "--ratio", help="Perturbation strength p in [0, 1]; 0 copies the input."
@@ -62,8 +64,10 @@ def perturb(
         + ").",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    output: Path = output_option("Where to write the perturbed rows (JSONL, whole or not at all): the same as "
+                                 "the positional OUT.jsonl, give one of the two."),
 ) -> None:
-    """Perturb the reasoning of every row of IN.jsonl and write OUT.jsonl, then print a summary.
+    """Perturb the reasoning of every row of IN.jsonl and write OUT.jsonl (or -o FILE), then print a summary.
 
     Thought steps are the paragraphs of the thought (Sky-T1 <|begin_of_thought|>, R1 <think>, or the whole
     text); the solution is kept apart and only content kinds touch it. Each output row gets a
@@ -76,8 +80,11 @@ def perturb(
         words = tuple(w.strip() for w in keywords.split(",") if w.strip())
         if not words:
             raise EvalkitError("--keywords is empty.")
+    dst = one_output(dst, output, "OUT.jsonl")
+    flag = "OUT.jsonl" if output is None else "--output"
     if src.resolve() == dst.resolve():
-        raise EvalkitError(f"OUT.jsonl must differ from IN.jsonl ({src}).")
+        raise EvalkitError(f"{flag} must differ from IN.jsonl ({src}).")
+    check_output_file(flag, dst)
     summary = perturb_file(
         src, dst, kind, ratio, seed, field, answer_field, only_correct, trace_format, words
     )

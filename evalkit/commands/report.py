@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from evalkit.commands.compare import check_output
 from evalkit.errors import EvalkitError
+from evalkit.output_flags import check_output_file, output_option
 
 
 def register(app: typer.Typer) -> None:
@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
 def report(
     runs: list[Path] = typer.Argument(..., help="Run directories (`evalkit eval` runs, `lm_eval --output_path` dirs "
                                       "written with --log_samples, imported runs). The first is the baseline of Δ and flips."),
-    output: Path = typer.Option(..., "--output", "-o", help="The HTML file to write, e.g. report.html."),
+    output: Path = output_option("The HTML file to write, e.g. report.html (missing folders are created).", default=...),
     max_chars: int = typer.Option(12000, "--max-chars", min=0, help="Keep at most this many characters of each "
                                   "response (the first quarter and the end, where the answer is); 0 keeps everything."),
     title: str = typer.Option("evalkit report", "--title", help="Title of the page."),
@@ -33,7 +33,7 @@ def report(
     side across runs. See docs/report.md."""
     from evalkit.report import page, payload, source
 
-    check_output("--output", output, suffix=".html")
+    check_output_file("--output", output, suffix=".html")
     err = Console(stderr=True)
     details = []
     for path in runs:

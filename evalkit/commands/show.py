@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from evalkit.errors import EvalkitError
+from evalkit.output_flags import check_output_file, output_option
 
 ONLY = ("wrong", "correct", "no-answer", "flipped")
 FORMATS = ("table", "json", "csv")
@@ -32,7 +33,7 @@ def show(
     against: Path = typer.Option(None, "--against", help="A second run of the same problems, for --only flipped "
                                  "(its verdicts are shown beside this run's)."),
     fmt: str = typer.Option("table", "--format", help="table (terminal; plain text when piped), json or csv."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write json/csv to this file instead of stdout."),
+    output: Path = output_option("Write the json/csv to this file (whole or not at all) instead of stdout."),
 ) -> None:
     """Show a run per problem: verdict per sample, extracted answers, gold and tokens.
 
@@ -51,6 +52,8 @@ def show(
         raise EvalkitError("--only flipped needs --against RUN2, and --against is only for --only flipped.")
     if output is not None and fmt == "table":
         raise EvalkitError("--output needs --format json or csv.")
+    if output is not None:
+        check_output_file("--output", output)
     loaded = load_run(run)
     other = load_run(against) if against is not None else None
     names = [task] if task else list(loaded.tasks)

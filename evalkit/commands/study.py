@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
@@ -10,6 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 from evalkit.errors import EvalkitError
+from evalkit.io import atomic_write
+from evalkit.output_flags import check_output_dir, check_output_file, output_option
 
 
 def register(app: typer.Typer) -> None:
@@ -23,8 +24,9 @@ def register(app: typer.Typer) -> None:
 
 def plan(
     recipe: Path = typer.Argument(..., help="Study plan: a YAML path or the name of a bundled one (evalkit/study/plans/: perturbation-study, chains-study)."),
-    output_dir: Path = typer.Option(
-        None, "--output-dir", help="Root of the run directories (default: the recipe's output_dir)."
+    output_dir: Path = output_option(
+        "Root of the run directories, one per run, each with its study.json (default: the plan's output_dir); "
+        "--output-dir is the older spelling.", "--output-dir"
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Only print; do not create run directories or study.json."
@@ -42,6 +44,10 @@ def plan(
     from evalkit.study.plan import plan as make_plan
 
     runs = make_plan(load_plan(recipe), output_dir)
+    if not dry_run:
+        check_output_dir("--output" if output_dir is not None else "the plan's output_dir", Path(runs[0].dir).parent)
+    if script is not None:
+        check_output_file("--script", script)
     ratios: list = sorted({r.ratio for r in runs if r.ratio is not None})
     ratios = ([None] if any(r.ratio is None for r in runs) else []) + ratios  # None: the untrained base model
     table = Table(title=f"study plan: {recipe} ({len(runs)} runs, one directory each)")
@@ -66,7 +72,7 @@ def plan(
         ]
         for run in runs:
             lines += [f"# --- {run.name}", *run.shell(), ""]
-        _write_atomic(script, "\n".join(lines))
+        atomic_write(script, "\n".join(lines))
         script.chmod(0o755)
         print(f"wrote {script}")
     if not dry_run:
@@ -79,9 +85,7 @@ def report(
         ..., help="Run directories (each with study.json or named like digits-p0.7), or the study's output_dir "
         "itself: then every run `study plan` created in it (the subdirectories with study.json)."
     ),
-    output: Path = typer.Option(
-        None, "--output", help="Write the Markdown table to this file (default: print only)."
-    ),
+    output: Path = output_option("Also write the Markdown table to this file, whole or not at all (default: print only)."),
     plot_path: Path = typer.Option(
         None, "--plot", help="Write a PNG plot of accuracy against ratio per kind."
     ),
@@ -99,6 +103,11 @@ def report(
     """
     from evalkit.study.report import markdown, plot, read_run
 
+    if output is not None:
+        check_output_file("--output", output)
+    if plot_path is not None:
+        check_output_file("--plot", plot_path)
+
     results = [read_run(d, metric, filter_name) for d in _expand_study_roots(run_dirs)]
     names = [r.name for r in results]
     if len(set(names)) != len(names):
@@ -112,20 +121,11 @@ def report(
     text = markdown(results, metric)
     print(text)
     if output is not None:
-        _write_atomic(output, text)
+        atomic_write(output, text)
         print(f"wrote {output}")
     if plot_path is not None:
-        tmp = plot_path.with_name(f".{plot_path.stem}.tmp{plot_path.suffix or '.png'}")
-        plot(results, tmp)
-        os.replace(tmp, plot_path)
+        plot(results, plot_path)
         print(f"wrote {plot_path}")
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _expand_study_roots(paths: list[Path]) -> list[Path]:

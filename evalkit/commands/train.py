@@ -10,6 +10,8 @@ from pathlib import Path
 
 import typer
 
+from evalkit.output_flags import check_output_dir, output_option
+
 
 def register(app: typer.Typer) -> None:
     app.command("train")(train)
@@ -19,7 +21,7 @@ def train(
     recipe: str = typer.Argument(..., help="Recipe YAML path, or the name of a bundled one (training/recipes/, e.g. sky-t1-32b-lora)."),
     set_: list[str] = typer.Option([], "--set", help="Override any recipe field, e.g. --set lora.rank=16 --set lr=2e-4 (repeatable; values are YAML)."),
     data: str = typer.Option(None, "--data", help="Training data: a JSONL file/directory or a Hub dataset id (sets data.path)."),
-    output: Path = typer.Option(None, "--output", "-o", help="Run directory for checkpoints, adapter/model and metrics.jsonl (sets output_dir)."),
+    output: Path = output_option("Run directory for checkpoints, adapter/model and metrics.jsonl (sets the recipe's output_dir)."),
     resume: bool = typer.Option(False, "--resume", help="Continue from the latest checkpoint in the run directory, exactly where it stopped."),
     show: bool = typer.Option(False, "--show", help="Print the resolved recipe and exit without training."),
 ) -> None:
@@ -44,6 +46,7 @@ def train(
     if show:
         print(yaml.safe_dump(to_dict(config), sort_keys=False), end="")
         return
+    check_output_dir("--output" if output is not None else "recipe key output_dir", Path(config.output_dir))
     from training.loop import train as run
 
     run(config, resume=resume)

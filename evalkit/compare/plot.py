@@ -90,8 +90,6 @@ def write_plots(report: Report, runs: list[Run], path: Path) -> list[Path]:
     """Write FILE.png (scores) and FILE_length.png (when lengths exist); return what was written."""
     if path.suffix.lower() != ".png":
         raise EvalkitError(f"--plot {path}: the file name must end in .png.")
-    if not path.parent.is_dir():
-        raise EvalkitError(f"--plot {path}: folder {path.parent} does not exist.")
     scores_plot(report, path)
     written = [path]
     second = path.with_name(f"{path.stem}_length.png")

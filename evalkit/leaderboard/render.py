@@ -135,4 +135,4 @@ def check_current(board: Path, text: str) -> str | None:
 
 def require_board(board: Path) -> None:
     if not board.is_dir():
-        raise EvalkitError(f"leaderboard folder {board} does not exist (pass --dir).")
+        raise EvalkitError(f"leaderboard folder {board} does not exist (give it with --output/-o or --dir).")

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from evalkit.errors import EvalkitError
+from evalkit.io import atomic_write
 from training.perturb.kinds import IDENTITY, KINDS, check_ratio
 
 MANIFEST = "study.json"
@@ -144,7 +145,7 @@ def plan(recipe: dict[str, Any], output_dir: str | Path | None = None) -> list[P
             run.commands.append([*train_cmd, "--data", str(train_data), "--output", str(train_dir)])
             if train.get("merge", True):  # LoRA: `evalkit train` writes RUN/train/adapter; fold it for eval
                 model = run_dir / "model"
-                run.commands.append(["evalkit", "merge", str(train_dir / "adapter"), "--out", str(model)])
+                run.commands.append(["evalkit", "merge", str(train_dir / "adapter"), "--output", str(model)])
             else:  # full fine-tuning writes RUN/train/model
                 model = train_dir / "model"
         run.commands.append(["evalkit", "eval", "--model", str(model), "--tasks", ",".join(tasks),
@@ -165,7 +166,5 @@ def _scalar(value: Any) -> str:
 
 def write_manifests(runs: list[PlannedRun]) -> None:
     for run in runs:
-        run_dir = Path(run.dir)
-        run_dir.mkdir(parents=True, exist_ok=True)
         payload = {**asdict(run), "shell": run.shell()}
-        (run_dir / MANIFEST).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        atomic_write(Path(run.dir) / MANIFEST, json.dumps(payload, indent=2) + "\n")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evalkit.errors import EvalkitError
+from evalkit.io import atomic_writer
 from evalkit.rundir import task_metrics
 from evalkit.study.plan import MANIFEST, parse_run_name
 from training.perturb.kinds import KINDS
@@ -200,6 +201,8 @@ def plot(results: list[ArmResult], path: str | Path) -> None:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
+    try:
+        with atomic_writer(path, "wb") as handle:  # a half-written PNG never replaces a good one
+            fig.savefig(handle, format="png")
+    finally:
+        plt.close(fig)
