@@ -184,13 +184,19 @@ def delete_steps(steps: list[str], ratio: float, rng: random.Random) -> tuple[li
     return [s for i, s in enumerate(steps) if i not in gone], [s for i, s in enumerate(steps) if i in gone]
 
 
+def donor_count(kind: str, ratio: float, steps: list[str], donors: Sequence[Sequence[str]]) -> int:
+    """How many steps `kind` takes from other rows; refused when there is none to take from."""
+    k = how_many(ratio, len(steps))
+    if k and not donors:
+        raise EvalkitError(f"{kind} needs at least one other row with steps to take steps from.")
+    return k
+
+
 def insert_steps(
     steps: list[str], ratio: float, rng: random.Random, donors: Sequence[Sequence[str]]
 ) -> tuple[list[str], list[str]]:
     """Insert round(p·n) steps drawn from `donors` (other rows' non-empty step lists); returns (steps, inserted)."""
-    k = how_many(ratio, len(steps))
-    if k and not donors:
-        raise EvalkitError("insert needs at least one other row with steps to take steps from.")
+    k = donor_count("insert", ratio, steps, donors)
     out, inserted = list(steps), []
     for _ in range(k):
         step = rng.choice(rng.choice(donors))
@@ -203,9 +209,7 @@ def replace_steps(
     steps: list[str], ratio: float, rng: random.Random, donors: Sequence[Sequence[str]]
 ) -> tuple[list[str], list[str]]:
     """Replace round(p·n) steps, at their positions, by steps drawn from `donors`; returns (steps, new steps)."""
-    k = how_many(ratio, len(steps))
-    if k and not donors:
-        raise EvalkitError("replace needs at least one other row with steps to take steps from.")
+    k = donor_count("replace", ratio, steps, donors)
     out, placed = list(steps), []
     for i in sorted(rng.sample(range(len(steps)), k)):
         out[i] = rng.choice(rng.choice(donors))
