@@ -11,11 +11,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from evalkit import data
-from evalkit.errors import EvalkitError, first_line
-from evalkit.generate import BackendSpec, open_generator, presets
-from evalkit.generate.cache import GenerationStore, generation_identity
+from evalkit.errors import EvalkitError
+from evalkit.generate import BackendSpec, presets
+from evalkit.generate.backends import open_generator
 from evalkit.generate.front import chat_template_hash, open_front
-from evalkit.generate.resumable_lm import ResumableLM
+from evalkit.generate.resume import GenerationStore, ResumableLM, generation_identity
 from evalkit.lmeval import scoring_progress
 from evalkit.lmeval.task_manager import ScoringOptions, open_task_manager
 from evalkit.rundir import manifest as mf
@@ -94,14 +94,7 @@ def run_eval(cfg: EvalConfig) -> dict:
     mf.write(run_dir, manifest)
 
     def opener():
-        if lm_for_local is not None:
-            from evalkit.generate.local import LocalGenerator
-
-            return LocalGenerator(spec, lm=lm_for_local)
-        try:
-            return open_generator(spec)
-        except OSError as err:  # missing or unreadable weights: the user's --model, not a crash
-            raise EvalkitError(f"--model {spec.model}: cannot load the model ({first_line(err)}).") from None
+        return open_generator(spec, lm_for_local)
 
     progress_cm = contextlib.nullcontext(None)
     if not cfg.quiet:

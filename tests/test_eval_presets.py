@@ -9,7 +9,7 @@ import pytest
 
 from evalkit.errors import EvalkitError
 from evalkit.generate import presets
-from evalkit.generate.cache import GenerationStore, request_key
+from evalkit.generate.resume import GenerationStore, request_key
 
 
 @pytest.mark.parametrize(

@@ -185,7 +185,7 @@ def test_a_killed_invocation_is_marked_interrupted_by_the_next(tmp_path):
     ("gsm8k", "gsm8k", None, None),  # not ours: the leaderboard asks for --suite
 ])
 def test_one_task_to_benchmark_mapping(task, key, benchmark, suite):
-    from evalkit.rundir import benchmark_of
+    from evalkit.data import benchmark_of
 
     found = benchmark_of(task)
     assert (found.key, found.benchmark, found.suite) == (key, benchmark, suite)

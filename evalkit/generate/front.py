@@ -56,7 +56,7 @@ def open_front(spec: BackendSpec):
     """
     try:
         if spec.backend == "openai":
-            from evalkit.generate.openai_api import build_openai_lm
+            from evalkit.generate.backends import build_openai_lm
 
             lm = build_openai_lm(spec)
             return lm, lm

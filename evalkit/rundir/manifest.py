@@ -20,8 +20,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from evalkit.io import atomic_write
-from evalkit.rundir.files import MANIFEST, read_json
+from evalkit.io import atomic_write, read_json
+from evalkit.rundir.files import MANIFEST
 
 REPO = Path(__file__).resolve().parents[2]
 
