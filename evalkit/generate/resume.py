@@ -31,6 +31,7 @@ from lm_eval.api.model import LM
 from evalkit.errors import EvalkitError
 from evalkit.generate.generation import Generation
 from evalkit.generate.spec import BackendSpec
+from evalkit.io import sha256_text
 
 EDGE = 1 << 20  # bytes hashed at each end of a large file
 
@@ -65,7 +66,7 @@ def generation_identity(spec: BackendSpec) -> dict:
 def request_key(identity: dict, context: str, gen_kwargs: dict, dataset: str, repeat: int) -> str:
     payload = {"identity": identity, "context": context, "gen_kwargs": gen_kwargs, "dataset": dataset,
                "repeat": repeat}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    return sha256_text(json.dumps(payload, sort_keys=True, default=str))
 
 
 class GenerationStore:

@@ -1,6 +1,6 @@
 """The file names of a run directory and how they are written: lm-eval's `results_<ts>.json` and
 `samples_<task>_<ts>.jsonl` (possibly one folder down, under the model's name), `manifest.json`,
-and evalkit's `rescore_<ts>.json`. Every write is atomic: a reader never sees half a file.
+evalkit's `rescore_<ts>.json` and the resume cache `generations.jsonl`. Every write is atomic: a reader never sees half a file.
 
 Reads and writes go through `evalkit.io` (`read_json`, `atomic_write`); so do content hashes.
 """
@@ -16,6 +16,7 @@ from evalkit.errors import EvalkitError
 from evalkit.io import read_json
 
 MANIFEST = "manifest.json"
+GENERATIONS = "generations.jsonl"  # the resume cache (evalkit.generate.resume.GenerationStore)
 RESULTS_RE = re.compile(r"^results_(?P<ts>.+)\.json$")
 SAMPLES_RE = re.compile(r"^samples_(?P<task>.+)_(?P<ts>\d{4}-\d\d-\d\dT[\d.\-]+)\.jsonl$")
 
