@@ -50,6 +50,7 @@ def run_eval(cfg: EvalConfig) -> dict:
     if cfg.quiet:
         logging.getLogger("lm_eval").setLevel(logging.ERROR)
     spec, preset = cfg.spec, cfg.preset
+    grading = cfg.scoring.recorded()  # the grading options the results record
 
     t0 = time.perf_counter()
     tm = open_task_manager(preset.settings, cfg.include_path, cfg.tasks, data_dir=cfg.data_dir, scoring=cfg.scoring)
@@ -62,6 +63,7 @@ def run_eval(cfg: EvalConfig) -> dict:
     identity = generation_identity(spec)  # the resume cache's key for this model and backend
     store = GenerationStore(cfg.output / GENERATIONS)
     template = chat_template_text(front) if preset.apply_chat_template else None
+    backend = spec.to_dict()
 
     def open_backend():  # called by the ResumableLM only when a generation is missing
         return open_generator(spec, client)
@@ -79,7 +81,7 @@ def run_eval(cfg: EvalConfig) -> dict:
         # the run directory is created only now: the settings and the tokenizer are known to be good
         record = manifest.begin(
             cfg.output,
-            invocation={"preset": preset.preset, "overrides": preset.overrides, "backend": spec.to_dict(),
+            invocation={"preset": preset.preset, "overrides": preset.overrides, "backend": backend,
                         "tasks": names, "limit": cfg.limit, "seed": spec.seed, "system_prompt": preset.system_prompt,
                         "apply_chat_template": preset.apply_chat_template,
                         "data_dir": str(cfg.data_dir.resolve()) if cfg.data_dir else None},  # `score` reads it back
@@ -101,10 +103,8 @@ def run_eval(cfg: EvalConfig) -> dict:
     stages["model_load_s"] = lm.stats["model_load_s"]
     stages["generation_s"] = lm.stats["generation_s"]
     stages["scoring_and_lm_eval_s"] = max(t_eval - lm.stats["generation_s"] - lm.stats["model_load_s"], 0.0)
-    results["config"]["model"] = spec.model
-    results["config"]["model_args"] = {k: v for k, v in spec.to_dict().items() if v not in (None, {}, "")}
-    results["config"]["evalkit"] = {"preset": preset.preset["name"], "task_settings": tm.applied,
-                                    "grading": cfg.scoring.recorded()}
+    results["config"] |= {"model": spec.model, "model_args": {k: v for k, v in backend.items() if v not in (None, {}, "")},
+                          "evalkit": {"preset": preset.preset["name"], "task_settings": tm.applied, "grading": grading}}
     return record.finish(results, invocation={"task_settings": tm.applied, "generation": dict(lm.stats)},
                          run={"datasets": tm.dataset_info, "task_settings": tm.applied},
                          wall_times_s=stages, started=t_start)
