@@ -91,15 +91,17 @@ def run_eval(cfg: EvalConfig) -> dict:
                   | ({"sha256": identity["model_sha256"]} if "model_sha256" in identity else {}),
             chat_template=template,
         )
-        with contextlib.closing(lm):
-            t0 = time.perf_counter()
+        t0 = time.perf_counter()
+        try:
             results = lm_eval.simple_evaluate(
                 model=lm, tasks=names, task_manager=tm, limit=cfg.limit, log_samples=True,
                 system_instruction=preset.system_prompt, apply_chat_template=preset.apply_chat_template,
                 random_seed=spec.seed, numpy_random_seed=spec.seed, torch_random_seed=spec.seed,
                 fewshot_random_seed=spec.seed,
             )
-            t_eval = time.perf_counter() - t0
+        finally:
+            lm.close()
+        t_eval = time.perf_counter() - t0
     stages["model_load_s"] = lm.stats["model_load_s"]
     stages["generation_s"] = lm.stats["generation_s"]
     stages["scoring_and_lm_eval_s"] = max(t_eval - lm.stats["generation_s"] - lm.stats["model_load_s"], 0.0)
