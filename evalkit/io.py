@@ -1,7 +1,8 @@
 """The file primitives every part of evalkit shares: whole-or-nothing writes, content hashes, strict JSONL.
 
-One home for each, so a result file is never half-written (a crash leaves the old file or the new one,
-never a mix, and no temp file behind) and every malformed input line is reported the same way.
+One home for each (`atomic_write`, `sha256_file` / `sha256_text`, `read_json` / `read_jsonl`), so a result
+file is never half-written (a crash leaves the old file or the new one, never a mix, and no temp file
+behind) and every malformed input file or line is reported the same way, naming it.
 """
 
 from __future__ import annotations
@@ -65,6 +66,18 @@ def sha256_file(path: str | Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def read_json(path: str | Path) -> dict[str, Any]:
+    """A JSON object from `path`, or one sentence naming the file."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise DataError(f"cannot read {path}: {err}.") from None
+    if not isinstance(data, dict):
+        raise DataError(f"{path} is not a JSON object.")
+    return data
 
 
 def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from evalkit.generate import BackendSpec
-from evalkit.generate.local import build_lm, generate
+from evalkit.generate.backends import build_lm, generate
 from evalkit.generate.token_counts import listening
 
 

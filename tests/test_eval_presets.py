@@ -9,7 +9,7 @@ import pytest
 
 from evalkit.errors import EvalkitError
 from evalkit.generate import presets
-from evalkit.generate.cache import GenerationStore, request_key
+from evalkit.generate.resume import GenerationStore, request_key
 
 
 @pytest.mark.parametrize(
@@ -110,7 +110,7 @@ def test_store_drops_a_half_written_line(tmp_path):
 
 @pytest.mark.parametrize(
     ("extra", "flag"),
-    [([], "--model"), (["--top-p", "0"], "--top-p")],
+    [([], "--model"), (["--top-p", "0"], "--top-p"), (["--preset", "nope"], "--preset")],
 )
 def test_bad_model_or_flag_is_one_sentence_and_creates_no_run_dir(cli, tmp_path, monkeypatch, extra, flag):
     monkeypatch.chdir(tmp_path)

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from evalkit.data import resolve_data_dir
 from evalkit.evaluate import EvalConfig, run_eval
-from evalkit.generate import BackendSpec
+from evalkit.generate import BackendSpec, presets
 from evalkit.tiny_model import build_tiny_eval_model
 from tests.support import TASKS
 
@@ -26,11 +27,12 @@ def tiny_model(tmp_path_factory):
     return build_tiny_eval_model(tmp_path_factory.mktemp("tiny") / "model")
 
 
-def _config(model: Path, out: Path, **kw) -> EvalConfig:
-    spec = BackendSpec(backend="hf", model=str(model), dp=kw.pop("dp", 1))
-    base = {"tasks": "evalkit_selftest", "preset": "greedy", "n": 2, "max_tokens": 12, "include_path": [TASKS],
-            "chunk_size": 1, "quiet": True}
-    return EvalConfig(spec=spec, output=out, **(base | kw))
+def _config(model: Path, out: Path, preset: str = "greedy", dp: int = 1, **kw) -> EvalConfig:
+    """What `evalkit eval --backend hf --preset P --n 2 --max-tokens 12 ...` builds (flags in `kw` override)."""
+    flags = {"n": 2, "max_tokens": 12} | {k: kw.pop(k) for k in ("n", "temperature", "max_tokens") if k in kw}
+    base = {"tasks": "evalkit_selftest", "include_path": [TASKS], "chunk_size": 1, "quiet": True}
+    return EvalConfig(spec=BackendSpec(backend="hf", model=str(model), dp=dp), output=out,
+                      preset=presets.apply(preset, flags), **(base | kw))
 
 
 def _cli_args(model: Path, out: Path) -> list[str]:
@@ -137,7 +139,8 @@ def test_weights_retrained_in_place_are_generated_afresh_and_tokens_counted(cli,
 
     model, out = build_tiny_qwen2(tmp_path / "model", seed=0), tmp_path / "run"
     spec = BackendSpec(backend="hf", model=str(model))
-    cfg = EvalConfig(spec=spec, output=out, tasks="evalkit_amc23", preset="greedy", max_tokens=8, limit=2, quiet=True)
+    cfg = EvalConfig(spec=spec, output=out, tasks="evalkit_amc23", preset=presets.apply("greedy", {"max_tokens": 8}),
+                     limit=2, data_dir=resolve_data_dir(None), quiet=True)
     first = run_eval(cfg)
     assert first["generation"]["generated"] == 2
     assert 0 < _amc23_results(out)["mean_output_tokens,score"] <= 8  # the backend's count, within --max-tokens

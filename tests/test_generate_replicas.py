@@ -31,15 +31,13 @@ def test_a_replica_sets_its_gpus_before_building_and_reports_failures(monkeypatc
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1,2,3")  # restored after the test
     seen, sent = {}, []
 
-    def build_lm(spec):
+    def make_replica(spec):  # backends.Replica builds the model first
         seen["devices"] = os.environ.get("CUDA_VISIBLE_DEVICES")
         raise OSError("no weights here")
-
-    monkeypatch.setattr("evalkit.generate.local.build_lm", build_lm)
 
     class Conn:
         send = staticmethod(sent.append)
 
-    dp._worker(BackendSpec(backend="hf", model="m"), "2,3", Conn())
+    dp._worker(make_replica, BackendSpec(backend="hf", model="m"), "2,3", Conn())
     assert seen["devices"] == "2,3"
     assert sent[0][0] == "error" and "no weights here" in sent[0][1]

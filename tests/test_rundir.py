@@ -13,6 +13,7 @@ import pytest
 from lmeval_fixture import evalkit_manifest
 from rundir_support import lm_eval_run, published_outputs
 
+from evalkit.io import sha256_text
 from evalkit.rundir import load_run, manifest
 from tasks.math.utils import load_math500
 
@@ -167,12 +168,20 @@ def test_compare_of_lm_eval_and_evalkit_runs_shows_the_system_prompt_not_a_hundr
 
 
 def test_a_killed_invocation_is_marked_interrupted_by_the_next(tmp_path):
-    data = {}
-    manifest.begin_invocation(data, {"status": "running", "started": "t0"})
-    manifest.write(tmp_path, data)  # the process is killed here: the manifest says "running"
-    again = manifest.read(tmp_path)
-    manifest.begin_invocation(again, {"status": "running", "started": "t1"})
-    assert [i["status"] for i in again["invocations"]] == ["interrupted", "running"]
+    run_dir = tmp_path / "run"
+    manifest.begin(run_dir, {"tasks": ["t"]}, {"tasks": ["t"]}, {"id": "m"}, None)  # killed before `finish`
+    assert [i["status"] for i in manifest.read(run_dir)["invocations"]] == ["running"]
+    record = manifest.begin(run_dir, {"tasks": ["t"]}, {"tasks": ["t"]}, {"id": "m"}, "{{ messages }}")
+    on_disk = manifest.read(run_dir)
+    assert [i["status"] for i in on_disk["invocations"]] == ["interrupted", "running"]
+    assert on_disk["chat_template_sha256"] == sha256_text("{{ messages }}")
+    record.finish({"results": {"t": {"acc": 1.0}}, "samples": {"t": [{"doc_id": 0}]}},
+                  {"generation": {"generated": 1}}, {"datasets": {}}, {"index_tasks_s": 0.0}, started=0.0)
+    done = manifest.read(run_dir)
+    assert [i["status"] for i in done["invocations"]] == ["interrupted", "complete"]
+    files = done["invocations"][-1]["files"]
+    assert done["latest_results"] == files and (run_dir / files["results"]).is_file()
+    assert {"write_s", "total_s", "index_tasks_s"} <= set(done["wall_times_s"])
 
 
 @pytest.mark.parametrize(("task", "key", "benchmark", "suite"), [
@@ -185,7 +194,7 @@ def test_a_killed_invocation_is_marked_interrupted_by_the_next(tmp_path):
     ("gsm8k", "gsm8k", None, None),  # not ours: the leaderboard asks for --suite
 ])
 def test_one_task_to_benchmark_mapping(task, key, benchmark, suite):
-    from evalkit.rundir import benchmark_of
+    from evalkit.data import benchmark_of
 
     found = benchmark_of(task)
     assert (found.key, found.benchmark, found.suite) == (key, benchmark, suite)

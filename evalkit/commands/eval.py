@@ -68,6 +68,7 @@ def eval_command(
 
     if not model or not tasks:
         raise EvalkitError("evalkit eval needs --model and --tasks (or --list-presets).")
+    from evalkit.data import resolve_data_dir
     from evalkit.evaluate import EvalConfig, run_eval
     from evalkit.generate import BACKENDS, BackendSpec
     from evalkit.lmeval.task_manager import ScoringOptions
@@ -88,12 +89,16 @@ def eval_command(
         require(second_opinion)  # a missing extra fails before any generation
     if output is None:
         output = Path("runs") / f"{Path(model).name or 'model'}-{preset}"
+    if data_dir is not None and not data_dir.is_dir():
+        raise EvalkitError(f"--data-dir {data_dir} is not a directory.")
+    applied = presets.apply(preset, {"n": n, "temperature": temperature, "top_p": top_p, "max_tokens": max_tokens},
+                            system_prompt, chat_template)
     spec = BackendSpec(backend=backend, model=model, revision=revision, dtype=dtype, tp=tp, dp=dp, seed=seed,
-                       max_model_len=max_model_len, tokenizer=tokenizer, base_url=base_url, concurrency=concurrency, max_retries=max_retries)
-    cfg = EvalConfig(spec=spec, tasks=tasks, output=output, preset=preset, n=n, temperature=temperature, top_p=top_p,
-                     max_tokens=max_tokens, limit=int(limit) if limit and limit >= 1 else limit,
-                     system_prompt=system_prompt, chat_template=chat_template, include_path=list(include_path),
-                     data_dir=data_dir, chunk_size=chunk_size, quiet=quiet,
+                       max_model_len=max_model_len, tokenizer=tokenizer, base_url=base_url, concurrency=concurrency,
+                       max_retries=max_retries, chat=backend == "openai" and applied.apply_chat_template)
+    cfg = EvalConfig(spec=spec, tasks=tasks, output=output, preset=applied,
+                     limit=int(limit) if limit and limit >= 1 else limit, include_path=list(include_path),
+                     data_dir=resolve_data_dir(data_dir), chunk_size=chunk_size, quiet=quiet,
                      scoring=ScoringOptions(numeric_tolerance=numeric_tolerance))
     inv = run_eval(cfg)
     _print_summary(output, inv)

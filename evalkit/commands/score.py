@@ -71,7 +71,6 @@ def rescore_files(target: Path, options, include_path: list[Path], task: str | N
     from evalkit.lmeval.task_manager import bind_filter_options, include_paths, task_metadata
     from evalkit.progress import StageProgress
     from evalkit.rundir import (
-        benchmark_of,
         find_samples,
         manifest,
         results_beside,
@@ -100,7 +99,7 @@ def rescore_files(target: Path, options, include_path: list[Path], task: str | N
     paths = include_paths(include_path)
     metadata = task_metadata(data_dir)
     tm = TaskManager(include_path=paths, include_defaults=False, metadata=metadata)
-    names = {t: _task_name(task or t, tm.all_tasks, benchmark_of) for t in files}
+    names = {t: _task_name(task or t, tm.all_tasks) for t in files}
     if any(n not in tm.all_tasks for n in names.values()):
         tm = TaskManager(include_path=paths, include_defaults=True, metadata=metadata)
     console = Console(stderr=True, quiet=quiet)
@@ -141,19 +140,21 @@ def rescore_files(target: Path, options, include_path: list[Path], task: str | N
     return summary
 
 
-def _task_name(name: str, known, benchmark_of) -> str:
+def _task_name(name: str, known) -> str:
     """The task to score a file's samples with: its own name, else the evalkit task of its benchmark
     (an imported run filed under `math500` is scored by `evalkit_math500`)."""
     if name in known:
         return name
+    from evalkit.data import benchmark_of
+
     mapped = benchmark_of(name).task
     return mapped if mapped in known else name
 
 
 def _graders(names: dict[str, str]) -> dict[str, str]:
     """task -> the version string of the grader that just scored it (what the leaderboard shows)."""
+    from evalkit.data import benchmark_of
     from evalkit.grading.version import grader_version
-    from evalkit.rundir import benchmark_of
 
     return {t: grader_version(benchmark_of(name).suite or "math") for t, name in names.items()}
 

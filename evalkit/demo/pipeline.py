@@ -70,13 +70,14 @@ def write_demonstrations(path: Path, count: int, seed: int) -> Path:
 
 def evaluate(model: Path, out: Path, settings: DemoSettings) -> dict:
     """`evalkit eval --backend hf --preset greedy --tasks evalkit_chains` on the local model."""
-    from evalkit.generate import BackendSpec
     from evalkit.evaluate import EvalConfig, run_eval
+    from evalkit.generate import BackendSpec, presets
 
     batch = 100
     spec = BackendSpec(backend="hf", model=str(model), dtype="float32", seed=settings.seed, extra={"batch_size": batch})
-    cfg = EvalConfig(spec=spec, tasks=TASK, output=out, preset="greedy", max_tokens=settings.max_tokens,
-                     limit=settings.problems, chunk_size=3 * batch, quiet=True)
+    greedy = presets.apply("greedy", {"max_tokens": settings.max_tokens})
+    cfg = EvalConfig(spec=spec, tasks=TASK, output=out, preset=greedy, limit=settings.problems,
+                     chunk_size=3 * batch, quiet=True)
     return run_eval(cfg)
 
 

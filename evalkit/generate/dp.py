@@ -11,14 +11,23 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from multiprocessing.connection import wait
+from typing import Protocol
 
 from evalkit.errors import EvalkitError
 from evalkit.generate.spec import BackendSpec
 
 Request = tuple[str, dict]
+
+
+class Replica(Protocol):
+    """What a worker holds (`backends.Replica`): one model that generates a chunk at a time."""
+
+    def generate(self, chunk: Sequence[Request]) -> list[str]: ...
+
+    def close(self) -> None: ...
 
 
 def visible_gpus() -> list[str]:
@@ -43,15 +52,13 @@ def gpu_sets(dp: int, tp: int, gpus: Sequence[str]) -> list[str | None]:
     return [",".join(gpus[i * tp : (i + 1) * tp]) for i in range(dp)]
 
 
-def _worker(spec: BackendSpec, devices: str | None, conn) -> None:
+def _worker(make: Callable[[BackendSpec], Replica], spec: BackendSpec, devices: str | None, conn) -> None:
     """A replica's process: its GPUs are set here, before anything in it touches CUDA (the parent's
-    environment is never changed)."""
+    environment is never changed); then `make(spec)` builds the replica."""
     if devices is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = devices
-    from evalkit.generate.local import build_lm, generate, shutdown
-
     try:
-        lm = build_lm(spec)
+        replica = make(spec)
         conn.send(("ready", None))
     except BaseException:  # noqa: BLE001  (any failure goes back to the parent as text)
         conn.send(("error", traceback.format_exc()))
@@ -66,18 +73,19 @@ def _worker(spec: BackendSpec, devices: str | None, conn) -> None:
                 return
             idx, chunk = msg
             try:
-                conn.send(("done", (idx, generate(lm, chunk, spec.backend))))
+                conn.send(("done", (idx, replica.generate(chunk))))
             except BaseException:  # noqa: BLE001  (any failure goes back to the parent as text)
                 conn.send(("error", traceback.format_exc()))
                 return
     finally:
-        shutdown(lm)
+        replica.close()
 
 
 class DataParallelGenerator:
-    """`dp` replicas of `spec`; `run(chunks)` yields (chunk index, outputs) in completion order."""
+    """`dp` replicas of `spec`, each built by `make` in its own process; `run(chunks)` yields
+    (chunk index, outputs) in completion order."""
 
-    def __init__(self, spec: BackendSpec):
+    def __init__(self, spec: BackendSpec, make: Callable[[BackendSpec], Replica]):
         self.spec = spec
         ctx = mp.get_context("spawn")
         self.procs, self.conns = [], []
@@ -86,7 +94,7 @@ class DataParallelGenerator:
             parent, child = ctx.Pipe()
             # not daemonic: a vLLM replica starts processes of its own. A worker whose parent dies
             # sees EOF on its pipe and exits.
-            proc = ctx.Process(target=_worker, args=(one, devices, child), daemon=False)
+            proc = ctx.Process(target=_worker, args=(make, one, devices, child), daemon=False)
             proc.start()
             child.close()
             self.procs.append(proc)

@@ -6,7 +6,6 @@ It renders chat prompts the way lm-eval's `hf` and `vllm` models do (`apply_chat
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from evalkit.errors import EvalkitError, first_line
@@ -37,15 +36,11 @@ class TokenizerFront:
         return self.tokenizer.encode(text, add_special_tokens=False)
 
 
-def chat_template_hash(front) -> str | None:
-    """sha256 of the chat template text the prompts were rendered with (None if the model has none)."""
-    template = None
-    tok = getattr(front, "tokenizer", None)
-    if tok is not None:
-        template = getattr(tok, "chat_template", None)
-    if not template:
-        return None
-    return hashlib.sha256(str(template).encode()).hexdigest()
+def chat_template_text(front) -> str | None:
+    """The chat template text the prompts are rendered with (None if the model has none); the run's
+    manifest records its sha256."""
+    template = getattr(getattr(front, "tokenizer", None), "chat_template", None)
+    return str(template) if template else None
 
 
 def open_front(spec: BackendSpec):
@@ -56,7 +51,7 @@ def open_front(spec: BackendSpec):
     """
     try:
         if spec.backend == "openai":
-            from evalkit.generate.openai_api import build_openai_lm
+            from evalkit.generate.backends import build_openai_lm
 
             lm = build_openai_lm(spec)
             return lm, lm

@@ -15,9 +15,10 @@ from typing import Any
 import jsonschema
 
 from evalkit import __version__, stats
+from evalkit.data import benchmark_of
 from evalkit.errors import EvalkitError
 from evalkit.io import sha256_file
-from evalkit.rundir import Run, TaskResult, benchmark_of
+from evalkit.rundir import Run, TaskResult
 
 SCHEMA_FILE = Path(__file__).with_name("record.schema.json")
 

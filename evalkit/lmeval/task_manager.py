@@ -19,11 +19,11 @@ from pathlib import Path
 
 from lm_eval.tasks import TaskManager
 
+from evalkit import data
 from evalkit.errors import EvalkitError
 from evalkit.generate.presets import TaskSettings
 from evalkit.io import sha256_file
 from evalkit.paths import REPO_ROOT
-from evalkit.rundir import benchmark_of
 
 TASKS_DIR = REPO_ROOT / "tasks"
 
@@ -159,9 +159,7 @@ def describe_dataset(task, data_dir: Path | None = None) -> dict:
 
 def _evalkit_benchmark(task_name: str, data_dir: Path | None) -> dict:
     """For evalkit_<benchmark> tasks: the registry's Hub id, revision and local file hash."""
-    from evalkit import data
-
-    name = benchmark_of(task_name).benchmark if task_name.startswith("evalkit_") else None
+    name = data.benchmark_of(task_name).benchmark if task_name.startswith("evalkit_") else None
     if name is None:
         return {}
     bench = data.get(name)

@@ -1,21 +1,22 @@
 """The file names of a run directory and how they are written: lm-eval's `results_<ts>.json` and
 `samples_<task>_<ts>.jsonl` (possibly one folder down, under the model's name), `manifest.json`,
-and evalkit's `rescore_<ts>.json`. Every write is atomic: a reader never sees half a file.
+evalkit's `rescore_<ts>.json` and the resume cache `generations.jsonl`. Every write is atomic: a reader never sees half a file.
 
-Writes go through `evalkit.io.atomic_write`; content hashes are `evalkit.io`'s too.
+Reads and writes go through `evalkit.io` (`read_json`, `atomic_write`); so do content hashes.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from evalkit.errors import EvalkitError
+from evalkit.io import read_json
 
 MANIFEST = "manifest.json"
+GENERATIONS = "generations.jsonl"  # the resume cache (evalkit.generate.resume.GenerationStore)
 RESULTS_RE = re.compile(r"^results_(?P<ts>.+)\.json$")
 SAMPLES_RE = re.compile(r"^samples_(?P<task>.+)_(?P<ts>\d{4}-\d\d-\d\dT[\d.\-]+)\.jsonl$")
 
@@ -23,17 +24,6 @@ SAMPLES_RE = re.compile(r"^samples_(?P<task>.+)_(?P<ts>\d{4}-\d\d-\d\dT[\d.\-]+)
 def timestamp() -> str:
     """lm-eval's file-name timestamp (ISO, colons replaced): sorts in time order."""
     return datetime.now().isoformat().replace(":", "-")
-
-
-def read_json(path: Path) -> dict[str, Any]:
-    """A JSON object from `path`, or one sentence naming the file."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise EvalkitError(f"cannot read {path}: {err}.") from None
-    if not isinstance(data, dict):
-        raise EvalkitError(f"{path} is not a JSON object.")
-    return data
 
 
 def find_results(root: Path) -> Path:

