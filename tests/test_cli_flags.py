@@ -194,3 +194,13 @@ def test_grade_refuses_o_in_pair_mode_rather_than_ignoring_it(cli, tmp_path):
     result = cli("grade", "2", "2", "-o", tmp_path / "x.jsonl")
     assert result.returncode == 2 and "--output is for --input FILE" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_eval_refuses_an_output_under_a_file_before_anything_loads(cli, tmp_path):
+    (tmp_path / "plain").write_text("a file where a folder must go")
+    out = tmp_path / "plain" / "sub" / "run"
+    result = cli("eval", "--model", str(tmp_path / "no-model"), "--tasks", "evalkit_aime24", "-o", str(out))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert "--output" in result.stderr and str(out) in result.stderr, result.stderr
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["plain"]

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from evalkit.generate import presets
+from evalkit.output_flags import check_output_dir
 from evalkit.scoring_flags import numeric_tolerance_option, second_opinion_option
 
 EPILOG = """Examples:
@@ -89,6 +90,7 @@ def eval_command(
         require(second_opinion)  # a missing extra fails before any generation
     if output is None:
         output = Path("runs") / f"{Path(model).name or 'model'}-{preset}"
+    check_output_dir("--output", output)  # a file in the way is one sentence before anything loads
     if data_dir is not None and not data_dir.is_dir():
         raise EvalkitError(f"--data-dir {data_dir} is not a directory.")
     applied = presets.apply(preset, {"n": n, "temperature": temperature, "top_p": top_p, "max_tokens": max_tokens},
