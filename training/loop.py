@@ -34,7 +34,7 @@ from rich.progress import (
 )
 
 from evalkit.errors import EvalkitError
-from training import checkpoint, export, modeling
+from training import checkpoint, export, modeling, parallel
 from training.config import Recipe, to_dict
 from training.data import build_dataset, read_rows
 from training.packing import plan_step, total_steps
@@ -153,7 +153,7 @@ def print_memory_plan(recipe: Recipe, model_path: str, world: int, device: torch
     gpu = recipe.gpu_memory_gb * 2**30 if recipe.gpu_memory_gb else (
         torch.cuda.get_device_properties(device).total_memory if device.type == "cuda" else None)
     config = AutoConfig.from_pretrained(model_path)
-    p = memory_plan.for_recipe(recipe, config, world, modeling.strategy(recipe, world) == "fsdp", gpu,
+    p = memory_plan.for_recipe(recipe, config, world, parallel.strategy(recipe, world) == "fsdp", gpu,
                                modeling.attention_for(recipe, device))
     console.print(p.table(), highlight=False)
     memory_plan.check(p, f"--set model={recipe.model}")
@@ -193,7 +193,7 @@ def train(recipe: Recipe, resume: bool = False, console: Console | None = None,
 
     if show:
         print_memory_plan(recipe, model_path, world, device, console)
-    model, module, wrapped = modeling.build(recipe, model_path, device, rank, world)
+    model, module, wrapped = parallel.build(recipe, model_path, device, rank, world)
     base_params, adapter_params = modeling.linear_params(model)
     params = [p for p in wrapped.parameters() if p.requires_grad]
     trainable = sum(p.numel() for p in params)

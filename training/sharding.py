@@ -22,6 +22,7 @@ from torch import nn
 
 from evalkit.errors import EvalkitError
 from training.config import Recipe
+from training.modeling import CausalLMLoss, master_dtype, prepare_model
 
 
 def hf_key(name: str) -> str:
@@ -72,8 +73,6 @@ def meta_model(recipe: Recipe, model_dir: str, attn_implementation: str, dtype: 
     """The CausalLM (LoRA applied) with parameters on the meta device and real buffers (rotary tables)."""
     from accelerate import init_empty_weights
     from transformers import AutoConfig, AutoModelForCausalLM
-
-    from training.modeling import prepare_model
 
     try:
         config = AutoConfig.from_pretrained(model_dir)
@@ -151,8 +150,6 @@ def init_adapters(adapters: list[tuple[str, torch.Tensor]], rank: int, world: in
 def build_fsdp(recipe: Recipe, model_dir: str, device: torch.device, rank: int, world: int,
                attn_implementation: str) -> tuple[nn.Module, nn.Module]:
     """(model, CausalLMLoss wrapped by FSDP2), loaded shard by shard."""
-    from training.modeling import CausalLMLoss, master_dtype
-
     model = meta_model(recipe, model_dir, attn_implementation, master_dtype(recipe))
     module = CausalLMLoss(model, recipe.loss_chunk_tokens)
     shard(module, module.causal_lm().model.layers, recipe, device)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
+from evalkit.data.prompts import BOXED_FIRST
 from evalkit.data.records import Problem
 
 HELD_OUT_SEED = 16
@@ -86,7 +87,6 @@ def demonstrations(count: int, seed: int = 0) -> list[dict]:
 
     `prompt` is what the evaluation task shows the model (the math tasks' Sky-T1 prompt); train on it
     (`data.question_field: prompt`) so that training and evaluation see the same text."""
-    from evalkit.lmeval.math_task import BOXED_FIRST
     held = {p.question for p in held_out()}
     rows = []
     for question, start, way in _problems(1_000_003 + seed):

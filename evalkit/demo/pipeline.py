@@ -100,7 +100,7 @@ def heldout_loss(model_dir: Path, count: int = 50) -> float:
     from transformers import AutoModelForCausalLM
 
     from evalkit.data import chains
-    from evalkit.lmeval.math_task import BOXED_FIRST
+    from evalkit.data.prompts import BOXED_FIRST
     from training.data import IGNORE, tokenize
     from training.modeling import load_tokenizer
 

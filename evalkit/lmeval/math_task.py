@@ -12,13 +12,10 @@ import json
 from typing import Any
 
 from evalkit import data, grading, metrics
+from evalkit.data.prompts import BOXED_AFTER, BOXED_FIRST
 from evalkit.generate.generation import output_tokens
 from evalkit.lmeval import scoring_progress
 
-# Sky-T1 evaluation prompts (SkyThought): MATH500 / AMC23 / OlympiadBench put the instruction first,
-# AIME puts it after the problem.
-BOXED_FIRST = "Return your final response within \\boxed{{}}. {question}"
-BOXED_AFTER = "{question}\nReturn your final response within \\boxed{{}}"
 
 _GOLD_KEY = "\x00gold"  # a vote key no extracted answer can collide with
 
