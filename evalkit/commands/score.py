@@ -68,7 +68,12 @@ def rescore_files(target: Path, options, include_path: list[Path], task: str | N
     from evalkit.io import atomic_write
     from evalkit.lmeval import rescore as rs
     from evalkit.lmeval import scoring_progress
-    from evalkit.lmeval.task_manager import bind_filter_options, include_paths, task_metadata
+    from evalkit.lmeval.task_manager import (
+        bind_filter_options,
+        include_paths,
+        ours_then_builtin,
+        task_metadata,
+    )
     from evalkit.progress import StageProgress
     from evalkit.rundir import (
         find_samples,
@@ -98,10 +103,9 @@ def rescore_files(target: Path, options, include_path: list[Path], task: str | N
         options = replace(options, tokenizer=_loadable(manifest.recorded_tokenizer(recorded) or _results_tokenizer(files)))
     paths = include_paths(include_path)
     metadata = task_metadata(data_dir)
-    tm = TaskManager(include_path=paths, include_defaults=False, metadata=metadata)
+    tm = ours_then_builtin(lambda builtin: TaskManager(include_path=paths, include_defaults=builtin, metadata=metadata),
+                           lambda tm: any(_task_name(task or t, tm.all_tasks) not in tm.all_tasks for t in files))
     names = {t: _task_name(task or t, tm.all_tasks) for t in files}
-    if any(n not in tm.all_tasks for n in names.values()):
-        tm = TaskManager(include_path=paths, include_defaults=True, metadata=metadata)
     console = Console(stderr=True, quiet=quiet)
     stamp = timestamp()
     summary, results = {"source": str(target), "tasks": {}}, {"results": {}, "rescored_from": {}}

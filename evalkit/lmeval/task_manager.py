@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from lm_eval.tasks import TaskManager
 
@@ -125,15 +126,24 @@ class OverridingTaskManager(TaskManager):
         return names
 
 
+TM = TypeVar("TM", bound=TaskManager)
+
+
 def open_task_manager(settings_for, extra_paths: list[Path], tasks: str, data_dir: Path | None = None,
                       scoring: ScoringOptions | None = None) -> OverridingTaskManager:
     """Index only our task directories (fast); add lm-eval's built-in tasks only if a name needs them."""
     paths = include_paths(extra_paths)
-    tm = OverridingTaskManager(settings_for, paths, data_dir, scoring, include_defaults=False)
     wanted = [t.strip() for t in tasks.split(",") if t.strip()]
-    if any(t not in tm.all_tasks and not Path(t).is_file() for t in wanted):
-        tm = OverridingTaskManager(settings_for, paths, data_dir, scoring, include_defaults=True)
-    return tm
+    return ours_then_builtin(
+        lambda builtin: OverridingTaskManager(settings_for, paths, data_dir, scoring, include_defaults=builtin),
+        lambda tm: any(t not in tm.all_tasks and not Path(t).is_file() for t in wanted))
+
+
+def ours_then_builtin(make: Callable[[bool], TM], missing: Callable[[TM], bool]) -> TM:
+    """`make(False)` indexes only our task directories (fast); lm-eval's built-in tasks are indexed too
+    (`make(True)`) only when `missing` says a task that was asked for is not among ours."""
+    tm = make(False)
+    return make(True) if missing(tm) else tm
 
 
 def describe_dataset(task, data_dir: Path | None = None) -> dict:
