@@ -24,7 +24,9 @@ def _entry(rank: int, world: int, port: int, fn, args: tuple, out: str) -> None:
     try:
         result = fn(rank, world, *args)
     finally:
-        torch.distributed.destroy_process_group()
+        if torch.distributed.is_initialized():  # train() destroys it itself when it completes
+            torch.distributed.barrier()  # every rank is done before any tears the group down
+            torch.distributed.destroy_process_group()
     Path(out).with_suffix(f".{rank}.json").write_text(json.dumps(result))
 
 

@@ -278,6 +278,8 @@ def train(recipe: Recipe, resume: bool = False, console: Console | None = None,
             path = save(completed, rng_at_boundary)
             if show:
                 console.print(f"[yellow]interrupted: saved {path}; continue with --resume[/]")
+        if _dist():
+            torch.distributed.barrier()  # no rank tears its process group down while another still writes
         raise
     finally:
         stop.close()
