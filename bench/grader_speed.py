@@ -26,6 +26,7 @@ from pathlib import Path
 
 from evalkit.grading import GradeItem, grade
 from evalkit.grading.pool import get_pool
+from evalkit.paths import REPO_ROOT
 
 
 def _mv_one(pair: tuple[str, str]) -> bool:
@@ -75,7 +76,8 @@ def profile(pairs: list[tuple[str, str]]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--grader-dir", type=Path,
-                    default=Path(os.environ.get("EVALKIT_GRADER_DIR", "/work/shared/grader")))
+                    default=Path(os.environ.get("EVALKIT_GRADER_DIR", REPO_ROOT.parent / "shared" / "grader")),
+                    help="default: $EVALKIT_GRADER_DIR, else ../shared/grader beside the repository")
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--mv-n", type=int, default=None, help="Outputs for Math-Verify (default: --n).")
