@@ -117,7 +117,7 @@ class OverridingTaskManager(TaskManager):
         names = [t.strip() for t in tasks.split(",") if t.strip()]
         if not names:
             raise EvalkitError("--tasks is empty; give task or group names, comma-separated.")
-        unknown = [n for n in names if n not in self.all_tasks and not Path(n).is_file()]
+        unknown = unknown_tasks(self, names)
         if unknown:
             ours = [t for t in self.all_tasks if t.startswith("evalkit")]
             raise EvalkitError(f"unknown task(s) in --tasks: {', '.join(unknown)}; evalkit tasks: {', '.join(ours) or 'none'}.")
@@ -129,6 +129,11 @@ class OverridingTaskManager(TaskManager):
 TM = TypeVar("TM", bound=TaskManager)
 
 
+def unknown_tasks(tm: TaskManager, names: list[str]) -> list[str]:
+    """The names that are neither a task or group `tm` indexed nor a task YAML file."""
+    return [n for n in names if n not in tm.all_tasks and not Path(n).is_file()]
+
+
 def open_task_manager(settings_for, extra_paths: list[Path], tasks: str, data_dir: Path | None = None,
                       scoring: ScoringOptions | None = None) -> OverridingTaskManager:
     """Index only our task directories (fast); add lm-eval's built-in tasks only if a name needs them."""
@@ -136,7 +141,7 @@ def open_task_manager(settings_for, extra_paths: list[Path], tasks: str, data_di
     wanted = [t.strip() for t in tasks.split(",") if t.strip()]
     return ours_then_builtin(
         lambda builtin: OverridingTaskManager(settings_for, paths, data_dir, scoring, include_defaults=builtin),
-        lambda tm: any(t not in tm.all_tasks and not Path(t).is_file() for t in wanted))
+        lambda tm: bool(unknown_tasks(tm, wanted)))
 
 
 def ours_then_builtin(make: Callable[[bool], TM], missing: Callable[[TM], bool]) -> TM:
