@@ -3,34 +3,35 @@
 
 Started as `python3 -I /box/server.py CTL_FD MODULES` (MODULES: the prelude's, comma-separated), with capabilities in the sandbox's own user namespace
 (bwrap --cap-add ALL; they mean nothing outside it). It loads /box/launch.py and /box/seccomp.bpf
-once. Each test gets its own world, made from forks of this already started interpreter:
+once. Each test gets its own world, made from one fork of this already started interpreter:
 
-    server ── init (PID 1 of the test's own PID namespace) ── program (always PID 2)
+    server ── the test's process (PID 1 of its own PID namespace, then the program)
 
 (The server serves from PID 1 of a PID namespace of its own, below bwrap's: only there may it set
-its own PID namespace back after unsharing one for a test's init. bwrap's PID 1 just waits for it.)
+its own PID namespace back after unsharing one for a test's process. bwrap's PID 1 just waits.)
 
-- init is forked (the server unshares a PID namespace for that one fork, then sets its own back) *before* the test
-  arrives, while the previous test runs: on a busy machine a new process waits for a CPU, and this
-  keeps that wait off the test's path. It unshares network, IPC and mount namespaces, mounts a fresh
-  /tmp and /dev/shm (size= and nr_inodes= capped), remounts /dev read-only, mounts a new /proc and
-  waits. Given the test (a JSON request plus the test's stdin, stdout, stderr, status and program
-  fds on its socket), it forks the program, drops every capability and makes itself non-dumpable.
-  It alone holds the status fd the judge reads: the program reports to it over a pipe, it keeps at
-  most `result_cap` bytes and hands on one checked, compact message (so what user code writes never
-  reaches the judge's parser; the parsing happens here, under the test's limits). When the program
-  has been reaped it reports "status cpu maxrss" to the server and exits, and the kernel kills
-  everything left in the namespace.
-- program: its own session, no capabilities (bounding and ambient sets cleared), no_new_privs, the
-  seccomp denylist, then the launcher.
+- The test's process is forked (the server unshares a PID namespace for that one fork, then sets its
+  own back) *before* the test arrives, while the judge compares the previous test's output: on a
+  busy machine a new process waits for a CPU, and this keeps that wait off the test's path. It
+  unshares network, IPC and mount namespaces, mounts a fresh /tmp and /dev/shm (size= and
+  nr_inodes= capped), remounts /dev read-only, mounts a new /proc, drops every capability, installs
+  the seccomp filter and waits. Given the test (the launcher's argv plus the test's stdin, stdout,
+  stderr, result pipe and program fds on its socket) it takes a new session and runs the launcher:
+  the program runs as PID 1 of its namespace, so when it exits the kernel kills and reaps whatever
+  it left running, and its rusage covers every process of the test.
+- The server alone holds the status fd the judge reads: the program reports on a pipe, the server
+  keeps at most `result_cap` bytes and hands on one checked, compact message (so what user code
+  writes never reaches the judge's parser; a large call-based result is parsed in a child under the
+  test's memory limit). Then it reports "status cpu maxrss" to the supervisor.
 
 Files, POSIX queues, sockets (TIME_WAIT, abstract names), PIDs, xattrs or mode bits of /tmp: nothing
 a test makes is visible to the next one. The server is outside the test's PID namespace, so
-prlimit, setpriority, sched_* and kill cannot name it; init lives for one test only.
+prlimit, setpriority, sched_* and kill cannot name it; the test's process lives for one test only.
+As PID 1 the program ignores signals it sends itself without a handler (the kernel's own, such as
+SIGSEGV or the CPU limit's SIGKILL, still end it).
 
-The report to the supervisor is {"status", "wall", "cpu", "maxrss_kb"}: the program's wait status
-and init's RUSAGE_CHILDREN (every reaped process is counted in its reaper's rusage; what is still
-running when the program ends is killed, and was seen by the supervisor's /proc poll).
+The report to the supervisor is {"status", "wall", "cpu", "maxrss_kb"}: the test process's wait
+status and its wait4 rusage (itself and every process it or the kernel reaped in its namespace).
 """
 
 import ctypes
@@ -149,116 +150,113 @@ def fresh_world(req):
 
 
 def program(argv):
-    """PID 2 of the test: fds 0-2 are the test's streams, 3 the pipe to init, 4 the program. It
-    inherits init's state: no capabilities, no_new_privs, the seccomp filter."""
+    """The test's process becomes the program: fds 0-2 are the test's streams, 3 the pipe to the
+    server, 4 the program. It keeps its state: no capabilities, no_new_privs, the seccomp filter."""
     os.setsid()
     gc.enable()
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # as a new interpreter has them (init's
-    signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # are PID 1's): KeyboardInterrupt, BrokenPipeError
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as a new interpreter has them (the
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # server's): KeyboardInterrupt, BrokenPipeError
     prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # as after exec: the supervisor reads its /proc files
     launcher["forked_main"](argv)
 
 
-def collect(result_r, child, cap):
-    """Read the program's report (at most `cap` bytes are kept) while reaping every process that
-    ends in the namespace, until the program itself has been reaped. Returns (data, overflow, status)."""
-    chunks, size, overflow, status = [], 0, False, None
-    pidfd = os.pidfd_open(child)
-    os.set_blocking(result_r, False)
-    sel = selectors.DefaultSelector()
-    sel.register(result_r, selectors.EVENT_READ)
-    sel.register(pidfd, selectors.EVENT_READ)
-    eof = False
-    while status is None:
-        sel.select(0.05)  # orphans end here too: reaped at least every 50 ms
-        while not eof:
-            try:
-                chunk = os.read(result_r, 1 << 16)
-            except BlockingIOError:
-                break
-            if not chunk:
-                sel.unregister(result_r)
-                eof = True
-                break
-            if size + len(chunk) > cap + 1:
-                overflow = True  # drain, keep nothing more
-            else:
-                chunks.append(chunk)
-                size += len(chunk)
-        while True:
-            try:
-                pid, st = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
-            if pid == child:
-                status = st
-    try:  # what it wrote before it ended (a descendant may still hold the pipe: do not wait for EOF)
-        while not eof and (chunk := os.read(result_r, 1 << 16)) and not overflow:
-            if size + len(chunk) > cap + 1:
-                overflow = True
-            else:
-                chunks.append(chunk)
-                size += len(chunk)
-    except (BlockingIOError, OSError):
-        pass
-    return b"".join(chunks), overflow, status
-
-
-def init(sock, report_w, params):
-    """PID 1 of a test's PID namespace, made before the test arrives: build its world, fork the
-    program's process (PID 2, which waits too), wait for the test on `sock`, pass it on, hand the
-    judge one checked message, report to the server."""
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
-        signal.signal(sig, signal.SIG_DFL)  # PID 1 ignores default-action signals from its namespace
-    gc.disable()  # short-lived: collections would only dirty (copy) the pages shared with the server
+def test_process(sock, params):
+    """PID 1 of a test's PID namespace, made before the test arrives: build its world, give up every
+    privilege, wait for the test on `sock`, then become the program. Being PID 1 it is also the
+    namespace's reaper, and when it exits the kernel kills and reaps everything left in it."""
+    gc.disable()  # until the program runs: collections would only dirty (copy) the server's pages
     fresh_world(params)
-    close_from(3, keep=(sock.fileno(), report_w))
-    drop_capabilities()  # from here on, init and the program it forks are as the program must be
+    close_from(3, keep=(sock.fileno(),))
+    drop_capabilities()
     install_seccomp()
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # the program may not read our memory or descriptors
-    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    child = os.fork()  # the program's process, made now too: it waits for its test below
-    if child == 0:
-        try:
-            sock.close()
-            mine.close()
-            os.close(report_w)
-            msg, fds, _, _ = socket.recv_fds(theirs, 1 << 20, 5, socket.MSG_CMSG_CLOEXEC)
-            if not msg:
-                os._exit(0)
-            for target, fd in enumerate([os.dup(fd) for fd in fds]):
-                os.dup2(fd, target)
-            close_from(5)
-            program(json.loads(msg))
-        except BaseException as err:
-            say(2, err)
-        finally:
-            os._exit(127)
-    theirs.close()
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # until the program runs, nothing may read this process
     try:
         msg, fds, _, _ = socket.recv_fds(sock, 1 << 20, 5, socket.MSG_CMSG_CLOEXEC)
     except OSError:
         os._exit(0)
-    if not msg:
+    if not msg or len(fds) != 5:
         os._exit(0)  # the server chose not to use this one
     sock.close()
-    req = json.loads(msg)
-    result_r, result_w = os.pipe()
-    socket.send_fds(mine, [json.dumps(req["argv"]).encode()], [*fds[:3], result_w, fds[4]])
-    mine.close()
-    status_fd = fds[3]
-    for fd in (result_w, fds[0], fds[1], fds[2], fds[4]):
-        os.close(fd)
-    if hasattr(sys, "set_int_max_str_digits"):
-        sys.set_int_max_str_digits(50000)  # as the launcher: results may hold integers that long
-    data, overflow, status = collect(result_r, child, req["result_cap"])
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the program and everything reaped here
-    write_all(status_fd, canonical(data, req["argv"][0], req["result_cap"], overflow))
-    os.close(status_fd)
-    write_all(report_w, f"{status} {usage.ru_utime + usage.ru_stime} {usage.ru_maxrss}\n".encode())
-    os._exit(0)  # the kernel now kills every process left in the namespace
+    for target, fd in enumerate([os.dup(fd) for fd in fds]):
+        os.dup2(fd, target)
+    close_from(5)
+    program(json.loads(msg))
+
+
+def collect(result_r, pid, cap):
+    """Read the program's report (at most `cap` bytes are kept) until its test's process has ended;
+    then every process of the test has been killed and reaped by the kernel, so its rusage covers
+    them all. Returns (data, overflow, wait status, rusage)."""
+    chunks, size, overflow = [], 0, False
+    pidfd = os.pidfd_open(pid)
+    os.set_blocking(result_r, False)
+    sel = selectors.DefaultSelector()
+    sel.register(result_r, selectors.EVENT_READ)
+    sel.register(pidfd, selectors.EVENT_READ)
+    ended = eof = False
+
+    def drain():
+        nonlocal size, overflow, eof
+        while not eof:
+            try:
+                chunk = os.read(result_r, 1 << 16)
+            except BlockingIOError:
+                return
+            if not chunk:
+                eof = True
+            elif overflow or size + len(chunk) > cap + 1:
+                overflow = True  # drain, keep nothing more
+            else:
+                chunks.append(chunk)
+                size += len(chunk)
+
+    try:
+        while not ended:
+            for key, _ in sel.select():
+                if key.fd == pidfd:
+                    ended = True
+                elif not eof:
+                    drain()
+                    if eof:
+                        sel.unregister(result_r)
+        _, status, usage = os.wait4(pid, 0)
+        drain()  # what it wrote last (every writer is gone now)
+    finally:
+        sel.close()
+        os.close(pidfd)
+    return b"".join(chunks), overflow, status, usage
+
+
+INLINE_PARSE = 1 << 16  # results up to this size are checked in the server; larger ones in a child
+
+
+def relay(data, req, overflow):
+    """The judge's one message for this test (see `canonical`). A large call-based result is parsed
+    in a child of the server under the test's memory limit, so that no program's output can make
+    the server itself big."""
+    mode, cap = req["argv"][0], req["result_cap"]
+    if mode != "call" or overflow or len(data) <= INLINE_PARSE:
+        return canonical(data, mode, cap, overflow)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            limit = int(req["argv"][2].split(",")[1])  # the rlimit spec's memory (RLIMIT_DATA) field
+            resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+            gc.enable()
+            write_all(w, canonical(data, mode, cap, overflow))
+        except BaseException:
+            pass
+        finally:
+            os._exit(0)
+    os.close(w)
+    out = []
+    while chunk := os.read(r, 1 << 16):
+        out.append(chunk)
+    os.close(r)
+    os.waitpid(pid, 0)
+    return b"".join(out) or b"R" + json.dumps({"error": "malformed result message"}).encode()
 
 
 def canonical(data, mode, cap, overflow):
@@ -292,23 +290,21 @@ def canonical(data, mode, cap, overflow):
 
 
 class Pending:
-    """A test's init, in its fresh namespaces or getting there, waiting for the test (see `prepare`)."""
+    """A test's process, in its fresh namespaces or getting there, waiting for the test (see `prepare`)."""
 
-    def __init__(self, params, sock, report_r, pid):
-        self.params, self.sock, self.report_r, self.pid = params, sock, report_r, pid
+    def __init__(self, params, sock, pid):
+        self.params, self.sock, self.pid = params, sock, pid
 
     def discard(self):
         self.sock.close()  # it exits on EOF
-        os.close(self.report_r)
 
 
 def prepare(ctl, params, home_ns):
-    """Fork the next test's init, PID 1 of a new PID namespace, before the test arrives (creating
+    """Fork the next test's process, PID 1 of a new PID namespace, before the test arrives (creating
     processes on a busy machine waits for a CPU, so it is done between tests). The namespace is
     unshared for that one fork, then `home_ns` (our own) is set back for the next ones: no helper
     process, which only works because we run in a PID namespace our user namespace owns (`main`)."""
     mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    report_r, report_w = os.pipe()
     check(libc.unshare(CLONE_NEWPID), "unshare pid")
     try:
         pid = os.fork()
@@ -316,8 +312,7 @@ def prepare(ctl, params, home_ns):
             try:
                 ctl.close()
                 mine.close()
-                os.close(report_r)
-                init(theirs, report_w, params)
+                test_process(theirs, params)
             except BaseException as err:
                 say(2, err)
             finally:
@@ -325,8 +320,7 @@ def prepare(ctl, params, home_ns):
     finally:
         check(libc.setns(home_ns, CLONE_NEWPID), "setns pid")
     theirs.close()
-    os.close(report_w)
-    return Pending(params, mine, report_r, pid)
+    return Pending(params, mine, pid)
 
 
 def reap(pids):
@@ -356,6 +350,8 @@ def main():
     with open("/box/seccomp.bpf", "rb") as f:
         seccomp_bpf = f.read()
     os.chdir("/")
+    if hasattr(sys, "set_int_max_str_digits"):
+        sys.set_int_max_str_digits(50000)  # as the launcher: results may hold integers that long
     gc.freeze()  # what is loaded now is never collected: forked children do not touch (copy) it
     # bwrap's PID namespace belongs to a user namespace above ours (--disable-userns nests one), so
     # setns back to it is refused: serve from PID 1 of a PID namespace of our own instead, from which
@@ -381,33 +377,30 @@ def main():
             pending.discard()
             previous.append(pending.pid)
             pending = None
-        if pending is None:
-            pending = prepare(ctl, params, home_ns)
+        current = pending if pending is not None else prepare(ctl, params, home_ns)
+        pending = None
         start = time.monotonic()
-        current, pending = pending, None
+        result_r, result_w = os.pipe()
         try:
-            socket.send_fds(current.sock, [msg], fds)
+            socket.send_fds(current.sock, [json.dumps(req["argv"]).encode()], [*fds[:3], result_w, fds[4]])
         except OSError:
-            pass  # its init died: reported below as a test that never ran
-        for fd in fds:
+            pass  # it died: reported below as a test that never ran
+        status_fd = fds[3]  # ours alone: the program writes only to result_w, and we relay
+        for fd in (*fds[:3], fds[4], result_w):
             os.close(fd)
         ctl.send(json.dumps({"init": current.pid}).encode())  # which process the supervisor watches
-        pending = prepare(ctl, params, home_ns)  # the next test's init, made while this test runs
-        reply = b""
-        while not reply.endswith(b"\n"):
-            chunk = os.read(current.report_r, 256)
-            if not chunk:
-                break
-            reply += chunk
+        data, overflow, status, usage = collect(result_r, current.pid, req["result_cap"])
         wall = time.monotonic() - start
-        current.discard()
-        previous.append(current.pid)
-        reap(previous)  # earlier inits: their namespaces take the kernel a while
+        os.close(result_r)
+        current.sock.close()
         try:
-            status, cpu, maxrss = (int(x) if i != 1 else float(x) for i, x in enumerate(reply.split()[:3]))
-        except ValueError:
-            status, cpu, maxrss = 127 << 8, 0.0, 0
-        ctl.send(json.dumps({"status": status, "wall": wall, "cpu": cpu, "maxrss_kb": maxrss}).encode())
-
+            write_all(status_fd, relay(data, req, overflow))
+        except OSError:
+            pass  # the judge stopped reading
+        os.close(status_fd)
+        ctl.send(json.dumps({"status": status, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+                             "maxrss_kb": usage.ru_maxrss}).encode())
+        reap(previous)
+        pending = prepare(ctl, params, home_ns)  # the next test's process, made while the judge compares
 
 main()

@@ -89,7 +89,7 @@ def depth(n):
 assert depth(20000) == 20000  # honest recursion still works: the stack was not shrunk
 ''' + ANSWER + r'''
 sys.stdout.flush()
-pids = [int(p) for p in os.listdir("/proc") if p.isdigit()] + [1, os.getppid()]
+pids = [p for p in [int(p) for p in os.listdir("/proc") if p.isdigit()] + [1, os.getppid()] if p > 0]
 for pid in pids:
     for call in (lambda: resource.prlimit(pid, resource.RLIMIT_FSIZE, (1, 1)),
                  lambda: resource.prlimit(pid, resource.RLIMIT_STACK, (65536, 65536)),
