@@ -39,6 +39,7 @@ import fcntl
 import gc
 import json
 import os
+import re
 import resource
 import selectors
 import signal
@@ -136,17 +137,48 @@ def mount_flags(path):
     return (flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC | 1024 | 2048)) | ((1 << 21) if flag & 4096 else 0)
 
 
-def fresh_world(req):
-    """In `init`: the test's own network, IPC and mount namespaces and scratch filesystems."""
-    check(libc.unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWNS), "unshare")
+# What a test could leave in a network namespace without capabilities: sockets of any kind (TIME_WAIT
+# and in-flight ones included: "sockets: used", per-protocol counts) and traffic (every counter).
+# The "mem" figures are the host's, not the namespace's.
+NET_STATE = ("sockstat", "sockstat6", "snmp", "snmp6", "netstat", "dev", "unix")
+HOST_WIDE = re.compile(rb" mem \d+")
+
+
+def net_state():
+    parts = []
+    for name in NET_STATE:
+        try:
+            with open(f"/proc/self/net/{name}", "rb") as f:
+                parts.append(f.read())
+        except OSError:
+            parts.append(b"?")
+    parts[0] = HOST_WIDE.sub(b" mem -", parts[0])
+    return b"\0".join(parts)
+
+
+def fresh_world(req, net):
+    """In the test's process: its own IPC and mount namespaces and scratch filesystems, and a network
+    namespace exactly as a new one is. `net` is (fd, state when new) of the one the previous test
+    ran in: it is used again only if nothing in it differs from that state (no socket left, no
+    packet ever sent), since making one costs more than the rest of a trivial test. Returns the new
+    namespace's state, or None if the previous one was used again."""
+    again = False
+    if net is not None:
+        check(libc.setns(net[0], CLONE_NEWNET), "setns net")
+        again = net_state() == net[1]
+    check(libc.unshare(CLONE_NEWIPC | CLONE_NEWNS | (0 if again else CLONE_NEWNET)), "unshare")
+    state = None
+    if not again:
+        loopback_up()
+        state = net_state()
     mount("none", "/", None, MS_REC | MS_PRIVATE)
     opts = f"size={int(req['tmp_bytes'])},nr_inodes={int(req['tmp_inodes'])},mode=1777"
     for target in ("/tmp", "/dev/shm"):
         mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, opts)
     mount("none", "/dev", None, MS_REMOUNT | MS_BIND | MS_RDONLY | mount_flags("/dev"))
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    loopback_up()
     os.chdir("/tmp")
+    return state
 
 
 def program(argv):
@@ -160,12 +192,19 @@ def program(argv):
     launcher["forked_main"](argv)
 
 
-def test_process(sock, params):
-    """PID 1 of a test's PID namespace, made before the test arrives: build its world, give up every
-    privilege, wait for the test on `sock`, then become the program. Being PID 1 it is also the
-    namespace's reaper, and when it exits the kernel kills and reaps everything left in it."""
+def test_process(sock, params, net):
+    """PID 1 of a test's PID namespace, made before the test arrives: build its world, tell the
+    server which network namespace it is in, give up every privilege, wait for the test on `sock`,
+    then become the program. Being PID 1 it is also the namespace's reaper, and when it exits the
+    kernel kills and reaps everything left in it."""
     gc.disable()  # until the program runs: collections would only dirty (copy) the server's pages
-    fresh_world(params)
+    state = fresh_world(params, net)
+    if state is None:
+        sock.send(b"S")  # the same network namespace as the last test's
+    else:
+        fd = os.open("/proc/self/ns/net", os.O_RDONLY)
+        socket.send_fds(sock, [b"N" + state], [fd])
+        os.close(fd)
     close_from(3, keep=(sock.fileno(),))
     drop_capabilities()
     install_seccomp()
@@ -299,7 +338,7 @@ class Pending:
         self.sock.close()  # it exits on EOF
 
 
-def prepare(ctl, params, home_ns):
+def prepare(ctl, params, home_ns, net):
     """Fork the next test's process, PID 1 of a new PID namespace, before the test arrives (creating
     processes on a busy machine waits for a CPU, so it is done between tests). The namespace is
     unshared for that one fork, then `home_ns` (our own) is set back for the next ones: no helper
@@ -312,7 +351,7 @@ def prepare(ctl, params, home_ns):
             try:
                 ctl.close()
                 mine.close()
-                test_process(theirs, params)
+                test_process(theirs, params, net)
             except BaseException as err:
                 say(2, err)
             finally:
@@ -321,6 +360,22 @@ def prepare(ctl, params, home_ns):
         check(libc.setns(home_ns, CLONE_NEWPID), "setns pid")
     theirs.close()
     return Pending(params, mine, pid)
+
+
+def ready(current, net):
+    """Wait until the test's process has built its world; returns the network namespace the next
+    test's process should try first: the one this test runs in."""
+    try:
+        msg, fds, _, _ = socket.recv_fds(current.sock, 1 << 20, 1, socket.MSG_CMSG_CLOEXEC)
+    except OSError:
+        return net
+    if msg.startswith(b"N") and len(fds) == 1:
+        if net is not None:
+            os.close(net[0])  # the kernel frees it once no process is left in it
+        return fds[0], msg[1:]
+    for fd in fds:
+        os.close(fd)
+    return net
 
 
 def reap(pids):
@@ -363,7 +418,7 @@ def main():
         os.waitpid(home, 0)
         os._exit(0)
     home_ns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
-    pending, previous = None, []
+    pending, previous, net = None, [], None
     while True:
         try:
             msg, fds, _, _ = socket.recv_fds(ctl, 1 << 20, 5, socket.MSG_CMSG_CLOEXEC)
@@ -377,8 +432,9 @@ def main():
             pending.discard()
             previous.append(pending.pid)
             pending = None
-        current = pending if pending is not None else prepare(ctl, params, home_ns)
+        current = pending if pending is not None else prepare(ctl, params, home_ns, net)
         pending = None
+        net = ready(current, net)
         start = time.monotonic()
         result_r, result_w = os.pipe()
         try:
@@ -401,6 +457,6 @@ def main():
         ctl.send(json.dumps({"status": status, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
                              "maxrss_kb": usage.ru_maxrss}).encode())
         reap(previous)
-        pending = prepare(ctl, params, home_ns)  # the next test's process, made while the judge compares
+        pending = prepare(ctl, params, home_ns, net)  # the next test's process, made while the judge compares
 
 main()

@@ -76,6 +76,49 @@ if leaks:
 else:
 ''' + "    " + ANSWER
 
+# 1, the network namespace: a test may run in the previous test's network namespace only if that
+# one is exactly as a new one is (sandbox/server.py). Each test prints what it sees of its network
+# namespace (a wider set of files than the server compares), then leaves behind all it can: traffic,
+# a TIME_WAIT port, and sockets of three kinds kept alive in flight after its processes are gone.
+NETWORK_STATE = r"""
+import hashlib, os, re, socket, sys
+seen = []
+for name in ("sockstat", "sockstat6", "snmp", "snmp6", "netstat", "dev", "unix", "tcp", "tcp6", "udp",
+             "udp6", "raw", "raw6", "if_inet6", "igmp", "igmp6", "route"):
+    try:
+        with open("/proc/self/net/" + name, "rb") as f:
+            data = f.read()
+    except OSError as err:
+        data = str(err.errno).encode()
+    seen.append(re.sub(rb" mem \d+", b"", data))  # the host's TCP/UDP memory, not the namespace's
+print("net", hashlib.sha256(b"\0".join(seen)).hexdigest()[:16], file=sys.stderr)
+""" + ANSWER + r"""
+sys.stdout.flush()
+def attempt(step):
+    try:
+        step()
+    except OSError:
+        pass
+attempt(lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", 9)))
+def time_wait():
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 47002))
+    srv.listen(1)
+    cli = socket.create_connection(("127.0.0.1", 47002))
+    conn, _ = srv.accept()
+    conn.close(); srv.close(); cli.close()
+attempt(time_wait)
+def in_flight(make):
+    held = make()
+    a, b = socket.socketpair()
+    socket.send_fds(a, [b"x"], [held.fileno(), a.fileno(), b.fileno()])
+    held.close(); a.close(); b.close()
+attempt(lambda: in_flight(lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM)))
+attempt(lambda: in_flight(lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)))
+attempt(lambda: in_flight(lambda: socket.socketpair()[0]))
+"""
+
 # 2. Poisoning PID 1 (and every process it can name) for the tests after it. It first checks that it
 # got exactly what the first test got.
 POISON = r'''
@@ -220,6 +263,8 @@ for _ in range(3000):
 
 HOSTILE = [
     {"name": "h01_state_everywhere", "class": 1, "source": STATE, "tests": SUM, "acceptable": ["AC"],
+     "same_output": True},
+    {"name": "h01_network_state", "class": 1, "source": NETWORK_STATE, "tests": SUM, "acceptable": ["AC"],
      "same_output": True},
     {"name": "h02_poison_pid1", "class": 2, "source": POISON, "tests": SUM, "acceptable": ["AC"],
      "same_output": True},
