@@ -30,6 +30,9 @@ DENIED = (
     # Memory the limit could not see: System V segments and memfds live on without being mapped by
     # anyone (POSIX shm lives in the test's own /dev/shm, whose pages the memory limit counts).
     "shmget", "semget", "msgget", "memfd_create", "memfd_secret",
+    # POSIX message queues: with these refused, and System V IPC above, nothing a test could make
+    # lives in the IPC namespace, so tests need no IPC namespace of their own.
+    "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
 )
 # Limits, priority and scheduling of *another* process (the argument naming it is not 0 = self):
 # refused, so that a program cannot make its test's init crash (a tiny stack limit) or starve. Its

@@ -54,7 +54,8 @@ CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWPID = 0x20000, 0x08000000, 0x4
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
     1, 2, 4, 8, 32, 4096, 16384, 1 << 18)
 libc = ctypes.CDLL(None, use_errno=True)
-launcher = seccomp_bpf = None  # set by main()
+launcher = seccomp_prog = seccomp_buffer = None  # set by main()
+CAP_LAST = 63  # set by main()
 
 
 class SockFprog(ctypes.Structure):
@@ -71,8 +72,12 @@ def check(ret, what):
         raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
-def prctl(*args):
-    return libc.prctl(*(ctypes.c_ulong(a) if isinstance(a, int) else a for a in args))
+_prctl = libc.prctl
+_prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong)
+
+
+def prctl(option, arg2=0, arg3=0, arg4=0, arg5=0):
+    return _prctl(option, arg2, arg3, arg4, arg5)
 
 
 def mount(source, target, fstype, flags, data=None):
@@ -80,31 +85,35 @@ def mount(source, target, fstype, flags, data=None):
                      data.encode() if data else None), f"mount {target}")
 
 
-def drop_capabilities():
+def last_capability():
+    try:
+        with open("/proc/sys/kernel/cap_last_cap", "rb") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return 63  # drop_capabilities stops at the first one the kernel does not know
+
+
+def drop_capabilities(last):
     """No capability left in any set (bounding and ambient included): nothing to regain by exec."""
-    for cap in range(64):
-        if prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+    for cap in range(last + 1):
+        if prctl(PR_CAPBSET_DROP, cap) != 0:
             break  # past the last capability this kernel knows
-    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
     data = (ctypes.c_uint32 * 6)()
     check(libc.capset(ctypes.byref(CapHeader(0x20080522, 0)), data), "capset")
 
 
-def install_seccomp():
-    check(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
-    buf = ctypes.create_string_buffer(seccomp_bpf, len(seccomp_bpf))
-    prog = SockFprog(len(seccomp_bpf) // 8, ctypes.addressof(buf))
-    check(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0), "seccomp")
+def install_seccomp(prog):
+    check(prctl(PR_SET_NO_NEW_PRIVS, 1), "no_new_privs")
+    check(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(prog)), "seccomp")
 
 
-def close_from(lowest, keep=()):
-    for name in os.listdir("/proc/self/fd"):
-        fd = int(name)
-        if fd >= lowest and fd not in keep:
-            try:
-                os.close(fd)
-            except OSError:
-                pass  # the directory's own fd, already closed by listdir
+def close_from(lowest, keep=-1):
+    """Close every fd from `lowest` up, but `keep` (close_range: one syscall, not one per fd)."""
+    if lowest <= keep:
+        os.closerange(lowest, keep)
+        lowest = keep + 1
+    os.closerange(lowest, 1 << 20)
 
 
 def say(fd, err):
@@ -148,10 +157,17 @@ def net_state():
     parts = []
     for name in NET_STATE:
         try:
-            with open(f"/proc/self/net/{name}", "rb") as f:
-                parts.append(f.read())
+            fd = os.open(f"/proc/self/net/{name}", os.O_RDONLY | os.O_CLOEXEC)
         except OSError:
             parts.append(b"?")
+            continue
+        try:
+            chunks = []
+            while chunk := os.read(fd, 1 << 16):
+                chunks.append(chunk)
+            parts.append(b"".join(chunks))
+        finally:
+            os.close(fd)
     parts[0] = HOST_WIDE.sub(b" mem -", parts[0])
     return b"\0".join(parts)
 
@@ -166,16 +182,14 @@ def fresh_world(req, net):
     if net is not None:
         check(libc.setns(net[0], CLONE_NEWNET), "setns net")
         again = net_state() == net[1]
-    check(libc.unshare(CLONE_NEWIPC | CLONE_NEWNS | (0 if again else CLONE_NEWNET)), "unshare")
+    check(libc.unshare(CLONE_NEWNS | (0 if again else CLONE_NEWNET)), "unshare")
     state = None
     if not again:
         loopback_up()
         state = net_state()
-    mount("none", "/", None, MS_REC | MS_PRIVATE)
     opts = f"size={int(req['tmp_bytes'])},nr_inodes={int(req['tmp_inodes'])},mode=1777"
     for target in ("/tmp", "/dev/shm"):
         mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, opts)
-    mount("none", "/dev", None, MS_REMOUNT | MS_BIND | MS_RDONLY | mount_flags("/dev"))
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     os.chdir("/tmp")
     return state
@@ -205,9 +219,9 @@ def test_process(sock, params, net):
         fd = os.open("/proc/self/ns/net", os.O_RDONLY)
         socket.send_fds(sock, [b"N" + state], [fd])
         os.close(fd)
-    close_from(3, keep=(sock.fileno(),))
-    drop_capabilities()
-    install_seccomp()
+    close_from(3, keep=sock.fileno())
+    drop_capabilities(CAP_LAST)
+    install_seccomp(seccomp_prog)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # until the program runs, nothing may read this process
     try:
         msg, fds, _, _ = socket.recv_fds(sock, 1 << 20, 5, socket.MSG_CMSG_CLOEXEC)
@@ -389,7 +403,7 @@ def reap(pids):
 
 
 def main():
-    global launcher, seccomp_bpf
+    global launcher, seccomp_prog, seccomp_buffer, CAP_LAST
     ctl = socket.socket(fileno=int(sys.argv[1]))
     os.set_inheritable(ctl.fileno(), False)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
@@ -403,7 +417,16 @@ def main():
         except Exception:
             pass  # an older interpreter without it: the test imports (and fails) as it would have
     with open("/box/seccomp.bpf", "rb") as f:
-        seccomp_bpf = f.read()
+        bpf = f.read()
+    seccomp_buffer = ctypes.create_string_buffer(bpf, len(bpf))
+    seccomp_prog = SockFprog(len(bpf) // 8, ctypes.addressof(seccomp_buffer))
+    CAP_LAST = last_capability()
+    # Once, in a mount namespace of our own (bwrap's belongs to a user namespace above ours), for
+    # every test's copy of it: nothing propagates between them, and /dev is read-only (a file left
+    # there would outlive its test).
+    check(libc.unshare(CLONE_NEWNS), "unshare mount")
+    mount("none", "/", None, MS_REC | MS_PRIVATE)
+    mount("none", "/dev", None, MS_REMOUNT | MS_BIND | MS_RDONLY | mount_flags("/dev"))
     os.chdir("/")
     if hasattr(sys, "set_int_max_str_digits"):
         sys.set_int_max_str_digits(50000)  # as the launcher: results may hold integers that long
