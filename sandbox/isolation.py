@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from sandbox.seccomp import SeccompUnavailable, denylist_bpf
+from sandbox.seccomp import SeccompUnavailable, sandbox_bpf, world_bpf
 
 SANDBOX_UID = 65534  # uid/gid inside the sandbox
 SLOT_UID_BASE = 1_990_000_000  # host uid of worker slot i when the runner is root (unused range)
@@ -52,11 +52,11 @@ def _interpreter_binds(python: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Walls:
-    """Everything fixed per process: the bwrap binary, the interpreter, the seccomp program."""
+    """Everything fixed per process: the bwrap binary, the interpreter, the seccomp programs (sandbox, world)."""
 
     bwrap: str
     python: str
-    seccomp: bytes
+    seccomp: tuple[bytes, bytes]
     drop_to_slot_uid: bool
     setpriv: str = "setpriv"
 
@@ -111,7 +111,7 @@ def walls() -> Walls:
             "(Fedora: `dnf install bubblewrap`)."
         )
     try:
-        seccomp = denylist_bpf()
+        seccomp = (sandbox_bpf(), world_bpf())
     except SeccompUnavailable as err:
         raise IsolationUnavailable(str(err)) from None
     root = os.geteuid() == 0

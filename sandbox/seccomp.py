@@ -1,7 +1,10 @@
-"""The seccomp denylist every sandboxed program runs under, compiled to BPF by libseccomp (pyseccomp).
+"""The seccomp denylists every sandboxed program runs under, compiled to BPF by libseccomp (pyseccomp).
 
-The sandbox's server installs it in each test's program process (after it has set up that test's
-namespaces, which the filter forbids) before any untrusted code runs.
+Two filters, stacked. The sandbox filter is installed once by the sandbox's server, before it
+forks any test, so every test's process inherits it for free. The namespace and mount calls that
+build a test's world are refused by the world filter, which each test's process installs itself
+once its world is built, before any untrusted code runs (sandbox/server.py). Splitting them keeps
+the per-test one small: the kernel's cost of installing a filter grows with its length.
 
 A denylist, not an allowlist: Python and its C extensions use many syscalls, and the namespaces and
 the unprivileged uid already take away what root would have. What is denied here is what could
@@ -17,10 +20,12 @@ import errno
 import os
 from functools import cache
 
+# Refused from the moment a test's world is built (the world filter).
+WORLD_BUILDING = ("mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen", "fsconfig",
+                  "fsmount", "fspick", "mount_setattr", "unshare", "setns")
+# Refused for the whole sandbox (the sandbox filter).
 DENIED = (
     "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp",
-    "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen", "fsconfig",
-    "fsmount", "fspick", "mount_setattr", "unshare", "setns",
     "keyctl", "add_key", "request_key", "bpf", "perf_event_open", "userfaultfd",
     "io_uring_setup", "io_uring_enter", "io_uring_register",
     "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "reboot",
@@ -47,9 +52,7 @@ class SeccompUnavailable(RuntimeError):
     """pyseccomp or libseccomp is missing; the message says which."""
 
 
-@cache
-def denylist_bpf() -> bytes:
-    """The compiled filter (struct sock_filter[]), as bwrap's `--seccomp FD` expects it."""
+def _filter():
     try:
         import pyseccomp as sc
     except ImportError as err:  # missing wheel or missing libseccomp.so.2
@@ -57,24 +60,18 @@ def denylist_bpf() -> bytes:
             f"the seccomp filter needs pyseccomp and libseccomp2 ({err}); "
             "install them with `pip install pyseccomp` and `apt-get install libseccomp2`"
         ) from None
-    flt = sc.SyscallFilter(sc.ALLOW)
-    deny = sc.ERRNO(errno.EPERM)
-    for name in DENIED:
+    return sc, sc.SyscallFilter(sc.ALLOW), sc.ERRNO(errno.EPERM)
+
+
+def _deny(flt, action, names) -> None:
+    for name in names:
         try:
-            flt.add_rule(deny, name)
+            flt.add_rule(action, name)
         except (ValueError, RuntimeError, OSError):
             pass  # a syscall this architecture does not have
-    for flag in CLONE_NEW_FLAGS:
-        flt.add_rule(deny, "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
-    for name, arg in OTHER_PROCESS_ARG.items():
-        try:
-            flt.add_rule(deny, name, sc.Arg(arg, sc.NE, 0))
-        except (ValueError, RuntimeError, OSError):
-            pass
-    try:
-        flt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
-    except (ValueError, RuntimeError, OSError):
-        pass
+
+
+def _bpf(flt) -> bytes:
     read_fd, write_fd = os.pipe()
     try:
         with os.fdopen(write_fd, "wb") as sink:
@@ -85,3 +82,27 @@ def denylist_bpf() -> bytes:
     finally:
         os.close(read_fd)
     return b"".join(chunks)
+
+
+@cache
+def sandbox_bpf() -> bytes:
+    """The sandbox filter (struct sock_filter[]): installed once by the server."""
+    sc, flt, deny = _filter()
+    _deny(flt, deny, DENIED)
+    for name, arg in OTHER_PROCESS_ARG.items():
+        try:
+            flt.add_rule(deny, name, sc.Arg(arg, sc.NE, 0))
+        except (ValueError, RuntimeError, OSError):
+            pass
+    _deny(flt, sc.ERRNO(errno.ENOSYS), ["clone3"])
+    return _bpf(flt)
+
+
+@cache
+def world_bpf() -> bytes:
+    """The world filter: installed by each test's process once its namespaces and mounts are made."""
+    sc, flt, deny = _filter()
+    _deny(flt, deny, WORLD_BUILDING)
+    for flag in CLONE_NEW_FLAGS:
+        flt.add_rule(deny, "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
+    return _bpf(flt)

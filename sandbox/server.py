@@ -41,7 +41,6 @@ import json
 import os
 import re
 import resource
-import selectors
 import signal
 import socket
 import struct
@@ -54,7 +53,7 @@ CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWPID = 0x20000, 0x08000000, 0x4
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
     1, 2, 4, 8, 32, 4096, 16384, 1 << 18)
 libc = ctypes.CDLL(None, use_errno=True)
-launcher = seccomp_prog = seccomp_buffer = None  # set by main()
+launcher = world_prog = world_buffer = None  # set by main()
 CAP_LAST = 63  # set by main()
 
 
@@ -106,6 +105,14 @@ def drop_capabilities(last):
 def install_seccomp(prog):
     check(prctl(PR_SET_NO_NEW_PRIVS, 1), "no_new_privs")
     check(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(prog)), "seccomp")
+
+
+def bpf_program(path):
+    """(struct sock_fprog, its buffer) for the filter in `path`; the buffer must outlive its use."""
+    with open(path, "rb") as f:
+        bpf = f.read()
+    buffer = ctypes.create_string_buffer(bpf, len(bpf))
+    return SockFprog(len(bpf) // 8, ctypes.addressof(buffer)), buffer
 
 
 def close_from(lowest, keep=-1):
@@ -221,7 +228,7 @@ def test_process(sock, params, net):
         os.close(fd)
     close_from(3, keep=sock.fileno())
     drop_capabilities(CAP_LAST)
-    install_seccomp(seccomp_prog)
+    install_seccomp(world_prog)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # until the program runs, nothing may read this process
     try:
         msg, fds, _, _ = socket.recv_fds(sock, 1 << 20, 5, socket.MSG_CMSG_CLOEXEC)
@@ -237,46 +244,18 @@ def test_process(sock, params, net):
 
 
 def collect(result_r, pid, cap):
-    """Read the program's report (at most `cap` bytes are kept) until its test's process has ended;
-    then every process of the test has been killed and reaped by the kernel, so its rusage covers
-    them all. Returns (data, overflow, wait status, rusage)."""
+    """Read the program's report (at most `cap` bytes are kept) to its end, then reap the test's
+    process. Only the test's processes hold the pipe, and when the test's process (PID 1 of their
+    namespace) exits the kernel kills and reaps the rest, so the end always comes and the rusage
+    covers every process of the test. Returns (data, overflow, wait status, rusage)."""
     chunks, size, overflow = [], 0, False
-    pidfd = os.pidfd_open(pid)
-    os.set_blocking(result_r, False)
-    sel = selectors.DefaultSelector()
-    sel.register(result_r, selectors.EVENT_READ)
-    sel.register(pidfd, selectors.EVENT_READ)
-    ended = eof = False
-
-    def drain():
-        nonlocal size, overflow, eof
-        while not eof:
-            try:
-                chunk = os.read(result_r, 1 << 16)
-            except BlockingIOError:
-                return
-            if not chunk:
-                eof = True
-            elif overflow or size + len(chunk) > cap + 1:
-                overflow = True  # drain, keep nothing more
-            else:
-                chunks.append(chunk)
-                size += len(chunk)
-
-    try:
-        while not ended:
-            for key, _ in sel.select():
-                if key.fd == pidfd:
-                    ended = True
-                elif not eof:
-                    drain()
-                    if eof:
-                        sel.unregister(result_r)
-        _, status, usage = os.wait4(pid, 0)
-        drain()  # what it wrote last (every writer is gone now)
-    finally:
-        sel.close()
-        os.close(pidfd)
+    while chunk := os.read(result_r, 1 << 16):
+        if overflow or size + len(chunk) > cap + 1:
+            overflow = True  # drain, keep nothing more
+        else:
+            chunks.append(chunk)
+            size += len(chunk)
+    _, status, usage = os.wait4(pid, 0)
     return b"".join(chunks), overflow, status, usage
 
 
@@ -403,7 +382,7 @@ def reap(pids):
 
 
 def main():
-    global launcher, seccomp_prog, seccomp_buffer, CAP_LAST
+    global launcher, world_prog, world_buffer, CAP_LAST
     ctl = socket.socket(fileno=int(sys.argv[1]))
     os.set_inheritable(ctl.fileno(), False)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
@@ -416,10 +395,8 @@ def main():
             __import__(name)
         except Exception:
             pass  # an older interpreter without it: the test imports (and fails) as it would have
-    with open("/box/seccomp.bpf", "rb") as f:
-        bpf = f.read()
-    seccomp_buffer = ctypes.create_string_buffer(bpf, len(bpf))
-    seccomp_prog = SockFprog(len(bpf) // 8, ctypes.addressof(seccomp_buffer))
+    sandbox_filter = bpf_program("/box/seccomp.bpf")
+    world_filter = bpf_program("/box/world.bpf")
     CAP_LAST = last_capability()
     # Once, in a mount namespace of our own (bwrap's belongs to a user namespace above ours), for
     # every test's copy of it: nothing propagates between them, and /dev is read-only (a file left
@@ -430,6 +407,8 @@ def main():
     os.chdir("/")
     if hasattr(sys, "set_int_max_str_digits"):
         sys.set_int_max_str_digits(50000)  # as the launcher: results may hold integers that long
+    install_seccomp(sandbox_filter[0])  # for the server and every test: all but the calls that build a world
+    world_prog, world_buffer = world_filter  # the rest, installed by each test's process (`test_process`)
     gc.freeze()  # what is loaded now is never collected: forked children do not touch (copy) it
     # bwrap's PID namespace belongs to a user namespace above ours (--disable-userns nests one), so
     # setns back to it is refused: serve from PID 1 of a PID namespace of our own instead, from which

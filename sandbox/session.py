@@ -89,7 +89,7 @@ class Session:
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         json_r, json_w = os.pipe()
         files = {"/box/launch.py": _memfd("launch", launcher_source()), "/box/server.py": _memfd("server", server_source()),
-                 "/box/seccomp.bpf": _memfd("seccomp", w.seccomp)}
+                 "/box/seccomp.bpf": _memfd("seccomp", w.seccomp[0]), "/box/world.bpf": _memfd("world", w.seccomp[1])}
         child_fds = [*files.values(), json_w, theirs.fileno()]
         try:
             command = [w.python, "-I", "/box/server.py", str(theirs.fileno()), ",".join(PRELOADED)]
@@ -148,6 +148,11 @@ class Session:
         self.pid1 = self.home = None
         reap_closed()
 
+    def _server_cpu(self) -> float:
+        if self.home is None and self.pid1:
+            self.home = next(iter(children(self.pid1)), None)  # where the server serves from (server.py)
+        return sum(cpu_of(pid) for pid in (self.pid1, self.home) if pid)
+
     def _pipes(self) -> list[tuple[int, int]]:
         """stdin, stdout, stderr and status pipes. When we are root the sandbox runs as the slot's uid:
         the pipes become its, so that `open('/dev/stdin')` works as for any process's own stdin."""
@@ -200,9 +205,7 @@ class Session:
             sel.register(fd, selectors.EVENT_READ, tag)
         out, err, status = bytearray(), bytearray(), bytearray()
         report, done_at, init, inner = None, None, None, None
-        if self.home is None and self.pid1:
-            self.home = next(iter(children(self.pid1)), None)  # where the server serves from (server.py)
-        server_cpu = sum(cpu_of(pid) for pid in (self.pid1, self.home) if pid)
+        server_cpu = None  # the server's own CPU, read at the first poll that needs it
         next_poll = start + FIRST_POLL_S
         ctl_fd = self.ctl.fileno()
 
@@ -269,6 +272,8 @@ class Session:
                     if init is None and inner is not None:
                         init = host_pid(self.pid1, inner)
                     if init is None:  # not found (yet): everything in the sandbox but its server
+                        if server_cpu is None:
+                            server_cpu = self._server_cpu()
                         seen = sample(self.pid1)
                         seen.memory, seen.cpu_s = max(0, seen.memory), max(0.0, seen.cpu_s - server_cpu)
                     else:
