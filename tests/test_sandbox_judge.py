@@ -198,6 +198,17 @@ def test_a_test_process_holds_only_its_standard_streams_and_reads_stdin_raw():
     assert judge(raw, [{"input": "ab\r\n", "output": "4 utf-8"}], limits=LIMITS).verdict == "AC"
 
 
+def test_a_program_has_no_capability_and_no_new_privileges():
+    """The server keeps a few capabilities to build each test's world; the program must have none
+    in any set (bounding and ambient included), with no_new_privs and a seccomp filter on. The
+    second test runs in a test process made after the first one's: the same must hold again."""
+    program = ("fields = dict(line.split(':', 1) for line in open('/proc/self/status'))\n"
+               "print(*(fields[k].strip() for k in ('CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp')))")
+    expected = "0000000000000000 " * 5 + "1 2"
+    result = judge(program, [{"input": "", "output": expected}] * 2, limits=LIMITS, keep_output=True)
+    assert [t.verdict for t in result.tests] == ["AC", "AC"], [t.stdout for t in result.tests]
+
+
 def test_nothing_survives_from_one_test_to_the_next():
     """Tests share one warm sandbox: a background child and files left by test 1 must be gone."""
     program = (
