@@ -3,8 +3,9 @@
 bubblewrap (Debian/Ubuntu package `bubblewrap`) gives each worker's sandbox new user, PID, network,
 IPC, UTS, cgroup and mount namespaces, a read-only view of /usr (plus the interpreter's prefix),
 only /dev/null, /dev/zero and /dev/urandom, a cleared environment plus an allow-list. Inside it,
-the server gives every test fresh PID, network, IPC and mount namespaces with its own tmpfs /tmp
-and /dev/shm, then drops all capabilities and applies our seccomp filter (sandbox/server.py). When the runner is root it
+the server gives every test fresh PID and mount namespaces with its own tmpfs /tmp and /dev/shm and a
+network namespace as a new one is, then drops all capabilities and applies our seccomp filters
+(sandbox/server.py). When the runner is root it
 first drops to a dedicated unprivileged host uid per worker slot, so even the sandbox's mapped uid is
 nobody on the host. Isolation that cannot be had is refused with the reason; running without it is a
 separate, explicit opt-in (`Limits.unsafe_no_sandbox`).
@@ -123,8 +124,8 @@ def walls() -> Walls:
     return candidate
 
 
-# What the server does (sandbox/server.py), tried once: a PID namespace of its own, and per test new
-# PID (unshare, then setns back), network, IPC and mount namespaces and a tmpfs mount, with the
+# What the server does (sandbox/server.py), tried once: a mount and a PID namespace of its own, and per
+# test new PID (unshare, then setns back), network and mount namespaces and a tmpfs mount, with the
 # capabilities bwrap leaves inside the sandbox.
 _PROBE_SCRIPT = (
     "import ctypes, os\n"
@@ -132,14 +133,15 @@ _PROBE_SCRIPT = (
     "def need(ret, what):\n"
     "    if ret != 0:\n"
     "        raise SystemExit(what + ': ' + os.strerror(ctypes.get_errno()))\n"
+    "need(libc.unshare(0x20000), 'unshare(CLONE_NEWNS)')\n"
+    "need(libc.mount(b'none', b'/', None, ctypes.c_ulong(16384 | (1 << 18)), None), 'mount --make-rprivate /')\n"
     "need(libc.unshare(0x20000000), 'unshare(CLONE_NEWPID)')\n"
     "pid = os.fork()\n"
     "if pid == 0:\n"
     "    home = os.open('/proc/self/ns/pid', os.O_RDONLY)\n"
     "    need(libc.unshare(0x20000000), 'unshare(CLONE_NEWPID) in a PID namespace of our own')\n"
     "    need(libc.setns(home, 0x20000000), 'setns(CLONE_NEWPID) back to our own PID namespace')\n"
-    "    need(libc.unshare(0x20000 | 0x08000000 | 0x40000000), 'unshare(CLONE_NEWNS|NEWIPC|NEWNET)')\n"
-    "    need(libc.mount(b'none', b'/', None, ctypes.c_ulong(16384 | (1 << 18)), None), 'mount --make-rprivate /')\n"
+    "    need(libc.unshare(0x20000 | 0x40000000), 'unshare(CLONE_NEWNS|CLONE_NEWNET)')\n"
     "    need(libc.mount(b'tmpfs', b'/tmp', b'tmpfs', ctypes.c_ulong(6), b'size=1m,nr_inodes=64'), 'mount tmpfs')\n"
     "    os._exit(0)\n"
     "raise SystemExit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))\n"
