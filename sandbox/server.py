@@ -10,12 +10,15 @@ once. Each test gets its own world, made from one fork of this already started i
 (The server serves from PID 1 of a PID namespace of its own, below bwrap's: only there may it set
 its own PID namespace back after unsharing one for a test's process. bwrap's PID 1 just waits.)
 
+- At start, once: a mount namespace of our own (all private, /dev read-only), every capability but
+  the three that build a world dropped, the sandbox seccomp filter installed.
 - The test's process is forked (the server unshares a PID namespace for that one fork, then sets its
   own back) *before* the test arrives, while the judge compares the previous test's output: on a
   busy machine a new process waits for a CPU, and this keeps that wait off the test's path. It
-  unshares network, IPC and mount namespaces, mounts a fresh /tmp and /dev/shm (size= and
-  nr_inodes= capped), remounts /dev read-only, mounts a new /proc, drops every capability, installs
-  the seccomp filter and waits. Given the test (the launcher's argv plus the test's stdin, stdout,
+  unshares a mount namespace (a copy of the server's), mounts a fresh /tmp and /dev/shm (size= and
+  nr_inodes= capped) and a new /proc, takes a network namespace exactly as a new one is (the
+  previous test's if nothing in it changed, else a new one: `fresh_world`), drops its last
+  capabilities, installs the world seccomp filter and waits. Given the test (the launcher's argv plus the test's stdin, stdout,
   stderr, result pipe and program fds on its socket) it takes a new session and runs the launcher:
   the program runs as PID 1 of its namespace, so when it exits the kernel kills and reaps whatever
   it left running, and its rusage covers every process of the test.
@@ -49,7 +52,7 @@ import time
 
 PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, PR_CAP_AMBIENT = 4, 24, 38, 22, 47
 SECCOMP_MODE_FILTER, PR_CAP_AMBIENT_CLEAR_ALL = 2, 4
-CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWPID = 0x20000, 0x08000000, 0x40000000, 0x20000000
+CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWPID = 0x20000, 0x40000000, 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
     1, 2, 4, 8, 32, 4096, 16384, 1 << 18)
 libc = ctypes.CDLL(None, use_errno=True)
@@ -192,7 +195,7 @@ def net_state():
 
 
 def fresh_world(req, net):
-    """In the test's process: its own IPC and mount namespaces and scratch filesystems, and a network
+    """In the test's process: its own mount namespace and scratch filesystems, and a network
     namespace exactly as a new one is. `net` is (fd, state when new) of the one the previous test
     ran in: it is used again only if nothing in it differs from that state (no socket left, no
     packet ever sent), since making one costs more than the rest of a trivial test. Returns the new

@@ -2,9 +2,9 @@
 
 Starting bwrap and an interpreter costs more than a test, so one bwrap runs `server.py` as PID 1
 and, per test, we hand it the test's pipes and the program (a sealed, immutable memfd); it forks
-the test's processes from its already started interpreter into new PID, network, IPC and mount
-namespaces with their own tmpfs (see sandbox/server.py), so a verdict depends on the program and
-the test alone. Limits are enforced from here, by watching /proc: CPU time summed over every
+the test's process from its already started interpreter into new PID and mount namespaces with
+their own tmpfs and a network namespace exactly as a new one is (see sandbox/server.py), so a
+verdict depends on the program and the test alone. Limits are enforced from here, by watching /proc: CPU time summed over every
 process of the test (with a wall-clock backstop), memory as PSS plus the test's tmpfs pages,
 output bytes. Any kill takes the whole sandbox down and the next test gets a fresh one.
 """

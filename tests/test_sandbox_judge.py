@@ -209,6 +209,16 @@ def test_a_program_has_no_capability_and_no_new_privileges():
     assert [t.verdict for t in result.tests] == ["AC", "AC"], [t.stdout for t in result.tests]
 
 
+def test_a_large_call_based_result_is_checked_and_judged():
+    """Over 64 KiB, the server checks a call-based result in a child of its own (under the test's
+    memory limit): a correct large result is still AC, a wrong one WA."""
+    program = "class Solution:\n    def upTo(self, n):\n        return list(range(n))\n"
+    n = 30000  # about 170 KiB of JSON
+    right = judge(program, [{"input": str(n), "output": str(list(range(n)))}], fn_name="upTo", limits=LIMITS)
+    wrong = judge(program, [{"input": str(n), "output": str(list(range(1, n + 1)))}], fn_name="upTo", limits=LIMITS)
+    assert (right.verdict, wrong.verdict) == ("AC", "WA"), (right.tests, wrong.tests)
+
+
 def test_nothing_survives_from_one_test_to_the_next():
     """Tests share one warm sandbox: a background child and files left by test 1 must be gone."""
     program = (
