@@ -279,8 +279,8 @@ INLINE_PARSE = 1 << 16  # results up to this size are checked in the server; lar
 
 def relay(data, req, overflow):
     """The judge's one message for this test (see `canonical`). A large call-based result is parsed
-    in a child of the server under the test's memory limit, so that no program's output can make
-    the server itself big."""
+    in a child of the server with no capability, the world filter and the test's memory limit, so
+    that no program's output can make the server itself big."""
     mode, cap = req["argv"][0], req["result_cap"]
     if mode != "call" or overflow or len(data) <= INLINE_PARSE:
         return canonical(data, mode, cap, overflow)
@@ -288,7 +288,9 @@ def relay(data, req, overflow):
     pid = os.fork()
     if pid == 0:
         try:
-            os.close(r)
+            close_from(3, keep=w)  # as little as a test's process: no descriptor, capability or call it may not have
+            drop_capabilities()
+            install_seccomp(world_prog)
             limit = int(req["argv"][2].split(",")[1])  # the rlimit spec's memory (RLIMIT_DATA) field
             resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
             gc.enable()
