@@ -168,10 +168,12 @@ def mount_flags(path):
 
 
 # What a test could leave in a network namespace without capabilities: sockets of any family, in flight
-# included ("sockets: used"), TIME_WAIT ("tw"), and traffic: the IP, ICMP, TCP and UDP counters of
-# both IP versions, their extended counters, and loopback's. The "mem" figures are the host's, not the
-# namespace's. (tests/sandbox_hostile.py checks a wider set from inside.)
-NET_STATE = ("sockstat", "snmp", "snmp6", "netstat", "dev")
+# included ("sockets: used"), TIME_WAIT ("tw"), traffic (the IP, ICMP, TCP and UDP counters of both IP
+# versions, their extended counters, and loopback's), and IPv6 flow labels, which linger after their
+# socket is closed without a packet sent. Multicast and source-filter memberships end with their
+# socket; anycast needs NET_ADMIN. The "mem" figures are the host's, not the namespace's.
+# (tests/sandbox_hostile.py checks a wider set from inside.)
+NET_STATE = ("sockstat", "snmp", "snmp6", "netstat", "dev", "ip6_flowlabel")
 HOST_WIDE = re.compile(rb" mem \d+")
 
 
@@ -258,11 +260,10 @@ def test_process(sock, params, net):
     program(json.loads(msg))
 
 
-def collect(result_r, pid, cap):
-    """Read the program's report (at most `cap` bytes are kept) to its end, then reap the test's
-    process. Only the test's processes hold the pipe, and when the test's process (PID 1 of their
-    namespace) exits the kernel kills and reaps the rest, so the end always comes and the rusage
-    covers every process of the test. Returns (data, overflow, wait status, rusage)."""
+def collect(result_r, cap):
+    """Read the program's report (at most `cap` bytes are kept) to its end. Only the test's processes
+    hold the pipe, and when the test's process (PID 1 of their namespace) exits the kernel kills the
+    rest, so the end always comes. Returns (data, overflow)."""
     chunks, size, overflow = [], 0, False
     while chunk := os.read(result_r, 1 << 16):
         if overflow or size + len(chunk) > cap + 1:
@@ -270,20 +271,22 @@ def collect(result_r, pid, cap):
         else:
             chunks.append(chunk)
             size += len(chunk)
-    _, status, usage = os.wait4(pid, 0)
-    return b"".join(chunks), overflow, status, usage
+    return b"".join(chunks), overflow
 
 
 INLINE_PARSE = 1 << 16  # results up to this size are checked in the server; larger ones in a child
 
 
-def relay(data, req, overflow):
-    """The judge's one message for this test (see `canonical`). A large call-based result is parsed
-    in a child of the server with no capability, the world filter and the test's memory limit, so
-    that no program's output can make the server itself big."""
+def relay(data, req, overflow, cpu_used):
+    """The judge's one message for this test (see `canonical`), and the CPU seconds and peak KiB that
+    checking it took, which count as the test's own. A call-based result over INLINE_PARSE is
+    checked in a child of the server with no capability, the world filter, the test's memory limit
+    and the CPU time the test has left, so that no program's output can make the server big or slow."""
     mode, cap = req["argv"][0], req["result_cap"]
     if mode != "call" or overflow or len(data) <= INLINE_PARSE:
-        return canonical(data, mode, cap, overflow)
+        before = time.thread_time()
+        message = canonical(data, mode, cap, overflow)
+        return message, time.thread_time() - before, 0
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -291,8 +294,10 @@ def relay(data, req, overflow):
             close_from(3, keep=w)  # as little as a test's process: no descriptor, capability or call it may not have
             drop_capabilities()
             install_seccomp(world_prog)
-            limit = int(req["argv"][2].split(",")[1])  # the rlimit spec's memory (RLIMIT_DATA) field
-            resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+            cpu, memory = (int(x) for x in req["argv"][2].split(",")[:2])  # the rlimit spec's first fields
+            left = max(1, int(min(cpu, req["timeout_s"]) - cpu_used) + 1)
+            resource.setrlimit(resource.RLIMIT_CPU, (left, left))
+            resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
             gc.enable()
             write_all(w, canonical(data, mode, cap, overflow))
         except BaseException:
@@ -304,8 +309,9 @@ def relay(data, req, overflow):
     while chunk := os.read(r, 1 << 16):
         out.append(chunk)
     os.close(r)
-    os.waitpid(pid, 0)
-    return b"".join(out) or b"R" + json.dumps({"error": "malformed result message"}).encode()
+    _, _, usage = os.wait4(pid, 0)
+    message = b"".join(out) or b"R" + json.dumps({"error": "malformed result message"}).encode()
+    return message, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
 def canonical(data, mode, cap, overflow):
@@ -348,28 +354,87 @@ class Pending:
         self.sock.close()  # it exits on EOF
 
 
-def prepare(ctl, params, home_ns, net):
-    """Fork the next test's process, PID 1 of a new PID namespace, before the test arrives (creating
-    processes on a busy machine waits for a CPU, so it is done between tests). The namespace is
-    unshared for that one fork, then `home_ns` (our own) is set back for the next ones: no helper
-    process, which only works because we run in a PID namespace our user namespace owns (`main`)."""
-    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+class Reaped(ctypes.Structure):
+    """What wait4 gives back: the wait status and struct rusage (of which utime, stime and maxrss)."""
+    _fields_ = [("status", ctypes.c_int), ("pad", ctypes.c_int), ("utime", ctypes.c_long * 2),
+                ("stime", ctypes.c_long * 2), ("maxrss", ctypes.c_long), ("rest", ctypes.c_long * 13)]
+
+
+def zygote(sock, home_ns):
+    """Every test's process is forked from here, a copy of the server made before the first test,
+    which never sees a test's data: requests, results and outputs go to the server, which forks no
+    test, so that no program can find an earlier one's in the memory it was forked with (a fork
+    copies all of it). Requests on `sock`: b"F" + "tmp_bytes tmp_inodes\\0" + the network state, with
+    the test's socket and the network namespace's fd: fork a test's process (`prepare`); b"W" +
+    pid: reap it and send the raw `Reaped` (never made into Python objects here, and zeroed after);
+    b"D" + pid: reap it once it has ended (a test's process that was not used)."""
+    gc.disable()
+    reaped = Reaped()
+    wait4 = libc.wait4
+    wait4.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
+    status_at, usage_at = ctypes.addressof(reaped), ctypes.addressof(reaped) + Reaped.utime.offset
+    discarded = []
+    while True:
+        try:
+            msg, fds, _, _ = socket.recv_fds(sock, 1 << 16, 2, socket.MSG_CMSG_CLOEXEC)
+        except OSError:
+            os._exit(0)
+        if not msg:
+            os._exit(0)
+        if msg[:1] == b"W":
+            wait4(int(msg[1:]), status_at, 0, usage_at)
+            sock.send(reaped)
+            ctypes.memset(status_at, 0, ctypes.sizeof(reaped))
+        elif msg[:1] == b"D":
+            discarded.append(int(msg[1:]))
+        else:
+            spawn(sock, msg, fds, home_ns)
+        reap(discarded)
+
+
+def spawn(sock, msg, fds, home_ns):
+    """Fork one test's process (PID 1 of a new PID namespace) and send its PID. Nothing of an earlier
+    test is held in this frame or the zygote's when it forks (not even the last PID: PIDs count the
+    processes earlier tests made)."""
+    head, _, state = msg[1:].partition(b"\0")
+    tmp_bytes, tmp_inodes = (int(x) for x in head.split())
+    net = (fds[1], state) if len(fds) > 1 else None
     check(libc.unshare(CLONE_NEWPID), "unshare pid")
     try:
         pid = os.fork()
         if pid == 0:
             try:
-                ctl.close()
-                mine.close()
-                test_process(theirs, params, net)
+                sock.close()
+                test_process(socket.socket(fileno=fds[0]), {"tmp_bytes": tmp_bytes, "tmp_inodes": tmp_inodes}, net)
             except BaseException as err:
                 say(2, err)
             finally:
                 os._exit(127)
     finally:
         check(libc.setns(home_ns, CLONE_NEWPID), "setns pid")
-    theirs.close()
-    return Pending(params, mine, pid)
+    for fd in fds:
+        os.close(fd)
+    sock.send(b"%d" % pid)
+
+
+def prepare(zyg, params, net):
+    """Have the zygote fork the next test's process, PID 1 of a new PID namespace, before the test
+    arrives (creating processes on a busy machine waits for a CPU, so it is done between tests)."""
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    head = b"F%d %d\0" % (params["tmp_bytes"], params["tmp_inodes"])
+    try:
+        socket.send_fds(zyg, [head + (net[1] if net else b"")], [theirs.fileno()] + ([net[0]] if net else []))
+    finally:
+        theirs.close()
+    return Pending(params, mine, int(zyg.recv(64)))
+
+
+def reaped_by(zyg, pid):
+    """(wait status, CPU seconds, peak RSS in KiB) of a test's process that has ended (`zygote`)."""
+    zyg.send(b"W%d" % pid)
+    got = Reaped.from_buffer_copy(zyg.recv(ctypes.sizeof(Reaped)))
+    cpu = got.utime[0] + got.utime[1] / 1e6 + got.stime[0] + got.stime[1] / 1e6
+    return got.status, cpu, got.maxrss
 
 
 def ready(current, net):
@@ -437,7 +502,14 @@ def main():
         os.waitpid(home, 0)
         os._exit(0)
     home_ns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
-    pending, previous, net = None, [], None
+    zyg, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    if os.fork() == 0:
+        ctl.close()
+        zyg.close()
+        zygote(theirs, home_ns)
+    theirs.close()
+    os.close(home_ns)
+    pending, net = None, None
     while True:
         try:
             msg, fds, _, _ = socket.recv_fds(ctl, 1 << 20, 5, socket.MSG_CMSG_CLOEXEC)
@@ -449,9 +521,9 @@ def main():
         params = {"tmp_bytes": int(req["tmp_bytes"]), "tmp_inodes": int(req["tmp_inodes"])}
         if pending is not None and pending.params != params:
             pending.discard()
-            previous.append(pending.pid)
+            zyg.send(b"D%d" % pending.pid)
             pending = None
-        current = pending if pending is not None else prepare(ctl, params, home_ns, net)
+        current = pending if pending is not None else prepare(zyg, params, net)
         pending = None
         net = ready(current, net)
         start = time.monotonic()
@@ -464,18 +536,19 @@ def main():
         for fd in (*fds[:3], fds[4], result_w):
             os.close(fd)
         ctl.send(json.dumps({"init": current.pid}).encode())  # which process the supervisor watches
-        data, overflow, status, usage = collect(result_r, current.pid, req["result_cap"])
+        data, overflow = collect(result_r, req["result_cap"])
+        status, cpu, maxrss = reaped_by(zyg, current.pid)
         wall = time.monotonic() - start
         os.close(result_r)
         current.sock.close()
+        message, check_cpu, check_rss = relay(data, req, overflow, cpu)
         try:
-            write_all(status_fd, relay(data, req, overflow))
+            write_all(status_fd, message)
         except OSError:
             pass  # the judge stopped reading
         os.close(status_fd)
-        ctl.send(json.dumps({"status": status, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
-                             "maxrss_kb": usage.ru_maxrss}).encode())
-        reap(previous)
-        pending = prepare(ctl, params, home_ns, net)  # the next test's process, made while the judge compares
+        ctl.send(json.dumps({"status": status, "wall": wall, "cpu": cpu + check_cpu,
+                             "maxrss_kb": max(maxrss, check_rss)}).encode())
+        pending = prepare(zyg, params, net)  # the next test's process, made while the judge compares
 
 main()

@@ -25,7 +25,7 @@ from pathlib import Path
 from sandbox.isolation import ENV_ALLOW, SLOT_UID_BASE, walls
 from sandbox.limits import Limits, RunResult
 from sandbox.prelude import PRELOADED
-from sandbox.procfs import children, cpu_of, host_pid, sample
+from sandbox.procfs import cpu_of, host_pid, sample, tree
 from sandbox.unsafe import launcher_source
 
 START_TIMEOUT_S = 30.0
@@ -75,7 +75,6 @@ class Session:
     def __init__(self, limits: Limits, slot: int = 0):
         self.limits = limits
         self.pid1: int | None = None
-        self.home: int | None = None  # the server's serving process, PID 1 of its own PID namespace
         self.proc: subprocess.Popen | None = None
         self.ctl: socket.socket | None = None
         self.slot = slot
@@ -145,13 +144,13 @@ class Session:
         if self.proc is not None:
             _closing.append(self.proc)  # the server exits on EOF; do not wait for bwrap here
             self.proc = None
-        self.pid1 = self.home = None
+        self.pid1 = None
         reap_closed()
 
     def _server_cpu(self) -> float:
-        if self.home is None and self.pid1:
-            self.home = next(iter(children(self.pid1)), None)  # where the server serves from (server.py)
-        return sum(cpu_of(pid) for pid in (self.pid1, self.home) if pid)
+        """The CPU of the sandbox's own processes, above every test's (sandbox/server.py: bwrap's PID 1,
+        the serving process and, below it, the zygote each test's process is forked from)."""
+        return sum(cpu_of(pid) for pid, depth in tree(self.pid1) if depth <= 2) if self.pid1 else 0.0
 
     def _pipes(self) -> list[tuple[int, int]]:
         """stdin, stdout, stderr and status pipes. When we are root the sandbox runs as the slot's uid:
@@ -175,7 +174,7 @@ class Session:
         in_w, out_r, err_r, st_r = pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]
         out_cap, err_cap = lim.output_mb << 20, lim.stderr_kb << 10
         request = json.dumps({"argv": [inner[0], "3", lim.rlimit_spec(), *inner[1:]], "tmp_bytes": lim.tmp_mb << 20,
-                              "tmp_inodes": lim.tmp_inodes, "result_cap": out_cap}).encode()
+                              "tmp_inodes": lim.tmp_inodes, "result_cap": out_cap, "timeout_s": lim.timeout_s}).encode()
         start = time.monotonic()
         try:
             try:

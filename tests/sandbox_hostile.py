@@ -80,11 +80,12 @@ else:
 # one is exactly as a new one is (sandbox/server.py). Each test prints what it sees of its network
 # namespace (a wider set of files than the server compares), then leaves behind all it can: traffic,
 # a TIME_WAIT port, and sockets of three kinds kept alive in flight after its processes are gone.
-NETWORK_STATE = r"""
+NETWORK_SEEN = r"""
 import hashlib, os, re, socket, sys
 seen = []
 for name in ("sockstat", "sockstat6", "snmp", "snmp6", "netstat", "dev", "unix", "tcp", "tcp6", "udp",
-             "udp6", "raw", "raw6", "if_inet6", "igmp", "igmp6", "route"):
+             "udp6", "raw", "raw6", "if_inet6", "igmp", "igmp6", "route", "ip6_flowlabel", "mcfilter",
+             "mcfilter6", "anycast6"):
     try:
         with open("/proc/self/net/" + name, "rb") as f:
             data = f.read()
@@ -99,6 +100,15 @@ def attempt(step):
         step()
     except OSError:
         pass
+def flow_label():  # an IPv6 flow label lingers in the namespace after its socket is closed, no packet sent
+    import struct
+    s6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s6.setsockopt(41, 32, struct.pack("=16sIBBHHHI", socket.inet_pton(socket.AF_INET6, "::1"),
+                                      socket.htonl(0x12345), 0, 255, 3, 0, 60, 0))  # IPV6_FLOWLABEL_MGR
+    s6.close()
+"""
+# ... and what it leaves: everything at once, or only what changes no counter and leaves no socket.
+NETWORK_STATE = NETWORK_SEEN + r"""
 attempt(lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", 9)))
 def time_wait():
     srv = socket.socket()
@@ -117,7 +127,44 @@ def in_flight(make):
 attempt(lambda: in_flight(lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM)))
 attempt(lambda: in_flight(lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)))
 attempt(lambda: in_flight(lambda: socket.socketpair()[0]))
+attempt(flow_label)
 """
+NETWORK_QUIET = NETWORK_SEEN + "attempt(flow_label)\n"
+
+# 1, memory: every test's process is a fork of the sandbox's own interpreter, so it starts with a
+# copy of that interpreter's memory. Each test first looks there (every frame above it and every
+# container the collector knows) for the result an earlier test returned, then returns it itself:
+# the server that reads results must not be the process tests are forked from.
+NEEDLE = "MARK-77777-EVALKIT"
+RESULT_IN_MEMORY = r"""
+import gc, sys
+needle = "MARK-" + "7" * 5 + "-EVALKIT"
+def found():
+    seen, raw = set(), needle.encode()
+    def look(value, where):
+        if isinstance(value, str) and value is not needle and needle in value:
+            seen.add(where)
+        elif isinstance(value, (bytes, bytearray)) and raw in value:
+            seen.add(where)
+    frame = sys._getframe(1)
+    while frame is not None:
+        for value in list(frame.f_locals.values()):
+            look(value, frame.f_code.co_name)
+        frame = frame.f_back
+    for obj in gc.get_objects():
+        if isinstance(obj, (list, tuple)):
+            for value in obj:
+                look(value, "heap")
+        elif isinstance(obj, dict) and obj is not globals():
+            for value in list(obj.values()):
+                look(value, "heap")
+    return sorted(seen)
+class Solution:
+    def addTwo(self, a, b):
+        print("seen", found(), file=sys.stderr)
+        return needle * 2000
+"""
+RESULT_TESTS = [{"input": "1\n2", "output": '"' + NEEDLE * 2000 + '"'}] * 3
 
 # 2. Poisoning PID 1 (and every process it can name) for the tests after it. It first checks that it
 # got exactly what the first test got.
@@ -266,6 +313,10 @@ HOSTILE = [
      "same_output": True},
     {"name": "h01_network_state", "class": 1, "source": NETWORK_STATE, "tests": SUM, "acceptable": ["AC"],
      "same_output": True},
+    {"name": "h01_network_quiet", "class": 1, "source": NETWORK_QUIET, "tests": SUM, "acceptable": ["AC"],
+     "same_output": True},
+    {"name": "h01_result_in_memory", "class": 1, "source": RESULT_IN_MEMORY, "tests": RESULT_TESTS,
+     "fn_name": "addTwo", "acceptable": ["AC"], "same_output": True},
     {"name": "h02_poison_pid1", "class": 2, "source": POISON, "tests": SUM, "acceptable": ["AC"],
      "same_output": True},
     {"name": "h03_memfd", "class": 3, "source": MEMFD, "tests": SUM, "acceptable": ["MLE", "RE"],
