@@ -1,40 +1,44 @@
 # ruff: noqa: S102, S110, BLE001, PTH, PLR2004
 """Trusted code that runs INSIDE a warm sandbox as its PID 1 (stdlib only): fresh namespaces per test.
 
-Started as `python3 -I /box/server.py CTL_FD MODULES` (MODULES: the prelude's, comma-separated), with capabilities in the sandbox's own user namespace
-(bwrap --cap-add ALL; they mean nothing outside it). It loads /box/launch.py and /box/seccomp.bpf
-once. Each test gets its own world, made from one fork of this already started interpreter:
+Started as `python3 -I /box/server.py CTL_FD MODULES` (MODULES: the prelude's, comma-separated),
+with capabilities in the sandbox's own user namespace (bwrap --cap-add ALL; they mean nothing
+outside it). It loads /box/launch.py and the two seccomp filters once. Each test gets its own
+world, made from one fork of this already started interpreter, by a copy of it that does nothing
+else (`zygote`):
 
-    server ── the test's process (PID 1 of its own PID namespace, then the program)
+    server (requests, results, reports) ── zygote ── the test's process (PID 1 of its own PID
+                                                      namespace, then the program)
 
-(The server serves from PID 1 of a PID namespace of its own, below bwrap's: only there may it set
-its own PID namespace back after unsharing one for a test's process. bwrap's PID 1 just waits.)
+(The server serves from PID 1 of a PID namespace of its own, below bwrap's: only there may a
+process set its PID namespace back after unsharing one for a fork. bwrap's PID 1 just waits.)
 
 - At start, once: a mount namespace of our own (all private, /dev read-only), every capability but
-  the three that build a world dropped, the sandbox seccomp filter installed.
-- The test's process is forked (the server unshares a PID namespace for that one fork, then sets its
-  own back) *before* the test arrives, while the judge compares the previous test's output: on a
-  busy machine a new process waits for a CPU, and this keeps that wait off the test's path. It
-  unshares a mount namespace (a copy of the server's), mounts a fresh /tmp and /dev/shm (size= and
-  nr_inodes= capped) and a new /proc, takes a network namespace exactly as a new one is (the
-  previous test's if nothing in it changed, else a new one: `fresh_world`), drops its last
-  capabilities, installs the world seccomp filter and waits. Given the test (the launcher's argv plus the test's stdin, stdout,
-  stderr, result pipe and program fds on its socket) it takes a new session and runs the launcher:
-  the program runs as PID 1 of its namespace, so when it exits the kernel kills and reaps whatever
-  it left running, and its rusage covers every process of the test.
+  the three that build a world dropped, the sandbox seccomp filter installed, the zygote forked.
+- The zygote never sees a test's data (a forked process starts with a copy of its parent's memory,
+  which a program can read): it forks each test's process *before* the test arrives, while the
+  judge compares the previous test's output (on a busy machine a new process waits for a CPU), and
+  reaps it. The test's process unshares a mount namespace (a copy of the server's), mounts a fresh
+  /tmp and /dev/shm (size= and nr_inodes= capped) and a new /proc, takes a network namespace
+  exactly as a new one is (the previous test's if nothing in it changed, else a new one:
+  `fresh_world`), drops its last capabilities, installs the world seccomp filter and waits. Given
+  the test (the launcher's argv plus the test's stdin, stdout, stderr, result pipe and program fds
+  on its socket) it takes a new session and runs the launcher: the program runs as PID 1 of its
+  namespace, so when it exits the kernel kills whatever it left running.
 - The server alone holds the status fd the judge reads: the program reports on a pipe, the server
   keeps at most `result_cap` bytes and hands on one checked, compact message (so what user code
-  writes never reaches the judge's parser; a large call-based result is parsed in a child under the
-  test's memory limit). Then it reports "status cpu maxrss" to the supervisor.
+  writes never reaches the judge's parser; a large call-based result is checked in a child under
+  the test's limits, and that CPU is the test's). Then it reports to the supervisor.
 
-Files, POSIX queues, sockets (TIME_WAIT, abstract names), PIDs, xattrs or mode bits of /tmp: nothing
-a test makes is visible to the next one. The server is outside the test's PID namespace, so
-prlimit, setpriority, sched_* and kill cannot name it; the test's process lives for one test only.
-As PID 1 the program ignores signals it sends itself without a handler (the kernel's own, such as
-SIGSEGV or the CPU limit's SIGKILL, still end it).
+Files, POSIX queues, sockets (TIME_WAIT, abstract names, flow labels), PIDs, xattrs or mode bits of
+/tmp, results: nothing a test makes is visible to the next one. The server and the zygote are
+outside the test's PID namespace, so prlimit, setpriority, sched_* and kill cannot name them; the
+test's process lives for one test only. As PID 1 the program ignores signals it sends itself
+without a handler (the kernel's own, such as SIGSEGV or the CPU limit's SIGKILL, still end it).
 
 The report to the supervisor is {"status", "wall", "cpu", "maxrss_kb"}: the test process's wait
-status and its wait4 rusage (itself and every process it or the kernel reaped in its namespace).
+status and wait4 rusage (itself and every process of the test reaped by a waiting parent), plus
+what checking its result took.
 """
 
 import ctypes
