@@ -368,16 +368,13 @@ def zygote(sock, home_ns):
     """Every test's process is forked from here, a copy of the server made before the first test,
     which never sees a test's data: requests, results and outputs go to the server, which forks no
     test, so that no program can find an earlier one's in the memory it was forked with (a fork
-    copies all of it). Requests on `sock`: b"F" + "tmp_bytes tmp_inodes\\0" + the network state, with
-    the test's socket and the network namespace's fd: fork a test's process (`prepare`); b"W" +
-    pid: reap it and send the raw `Reaped` (never made into Python objects here, and zeroed after);
-    b"D" + pid: reap it once it has ended (a test's process that was not used)."""
+    copies all of it). On `sock` it gets b"F" + "tmp_bytes tmp_inodes\\0" + the network state, with
+    the test's socket and the network namespace's fd (`prepare`); it forks the test's process, sends
+    its PID, waits for it to end and sends the raw `Reaped` at once, unasked (`reaped_by`)."""
     gc.disable()
     reaped = Reaped()
     wait4 = libc.wait4
     wait4.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
-    status_at, usage_at = ctypes.addressof(reaped), ctypes.addressof(reaped) + Reaped.utime.offset
-    discarded = []
     while True:
         try:
             msg, fds, _, _ = socket.recv_fds(sock, 1 << 16, 2, socket.MSG_CMSG_CLOEXEC)
@@ -385,20 +382,13 @@ def zygote(sock, home_ns):
             os._exit(0)
         if not msg:
             os._exit(0)
-        if msg[:1] == b"W":
-            wait4(int(msg[1:]), status_at, 0, usage_at)
-            sock.send(reaped)
-            ctypes.memset(status_at, 0, ctypes.sizeof(reaped))
-        elif msg[:1] == b"D":
-            discarded.append(int(msg[1:]))
-        else:
-            spawn(sock, msg, fds, home_ns)
-        reap(discarded)
+        spawn(sock, msg, fds, home_ns, wait4, reaped)
 
 
-def spawn(sock, msg, fds, home_ns):
-    """Fork one test's process (PID 1 of a new PID namespace) and send its PID. Nothing of an earlier
-    test is held in this frame or the zygote's when it forks (not even the last PID: PIDs count the
+def spawn(sock, msg, fds, home_ns, wait4, reaped):
+    """Fork one test's process (PID 1 of a new PID namespace), send its PID, reap it and send what
+    wait4 wrote (never made into Python objects here, and zeroed after). Nothing of an earlier test
+    is held in this frame or the zygote's when it forks (not even the last PID: PIDs count the
     processes earlier tests made)."""
     head, _, state = msg[1:].partition(b"\0")
     tmp_bytes, tmp_inodes = (int(x) for x in head.split())
@@ -419,6 +409,10 @@ def spawn(sock, msg, fds, home_ns):
     for fd in fds:
         os.close(fd)
     sock.send(b"%d" % pid)
+    at = ctypes.addressof(reaped)
+    wait4(pid, at, 0, at + Reaped.utime.offset)
+    sock.send(reaped)
+    ctypes.memset(at, 0, ctypes.sizeof(reaped))
 
 
 def prepare(zyg, params, net):
@@ -430,20 +424,22 @@ def prepare(zyg, params, net):
         socket.send_fds(zyg, [head + (net[1] if net else b"")], [theirs.fileno()] + ([net[0]] if net else []))
     finally:
         theirs.close()
-    return Pending(params, mine, int(zyg.recv(64)))
+    return Pending(params, mine, None)  # its PID is read when it is used (`ready`): no wait here
 
 
-def reaped_by(zyg, pid):
-    """(wait status, CPU seconds, peak RSS in KiB) of a test's process that has ended (`zygote`)."""
-    zyg.send(b"W%d" % pid)
+def reaped_by(zyg):
+    """(wait status, CPU seconds, peak RSS in KiB) of the test's process, sent by the zygote once it
+    has ended (`spawn`)."""
     got = Reaped.from_buffer_copy(zyg.recv(ctypes.sizeof(Reaped)))
     cpu = got.utime[0] + got.utime[1] / 1e6 + got.stime[0] + got.stime[1] / 1e6
     return got.status, cpu, got.maxrss
 
 
-def ready(current, net):
+def ready(current, net, zyg):
     """Wait until the test's process has built its world; returns the network namespace the next
     test's process should try first: the one this test runs in."""
+    if current.pid is None:
+        current.pid = int(zyg.recv(64))  # the zygote sends it as it forks (`spawn`)
     try:
         msg, fds, _, _ = socket.recv_fds(current.sock, 1 << 20, 1, socket.MSG_CMSG_CLOEXEC)
     except OSError:
@@ -455,16 +451,6 @@ def ready(current, net):
     for fd in fds:
         os.close(fd)
     return net
-
-
-def reap(pids):
-    for pid in list(pids):
-        try:
-            if os.waitpid(pid, os.WNOHANG)[0] == 0:
-                continue
-        except ChildProcessError:
-            pass
-        pids.remove(pid)
 
 
 def main():
@@ -524,12 +510,14 @@ def main():
         req = json.loads(msg)
         params = {"tmp_bytes": int(req["tmp_bytes"]), "tmp_inodes": int(req["tmp_inodes"])}
         if pending is not None and pending.params != params:
-            pending.discard()
-            zyg.send(b"D%d" % pending.pid)
+            if pending.pid is None:
+                pending.pid = int(zyg.recv(64))
+            pending.discard()  # it ends on EOF
+            reaped_by(zyg)
             pending = None
         current = pending if pending is not None else prepare(zyg, params, net)
         pending = None
-        net = ready(current, net)
+        net = ready(current, net, zyg)
         start = time.monotonic()
         result_r, result_w = os.pipe()
         try:
@@ -541,7 +529,7 @@ def main():
             os.close(fd)
         ctl.send(json.dumps({"init": current.pid}).encode())  # which process the supervisor watches
         data, overflow = collect(result_r, req["result_cap"])
-        status, cpu, maxrss = reaped_by(zyg, current.pid)
+        status, cpu, maxrss = reaped_by(zyg)
         wall = time.monotonic() - start
         os.close(result_r)
         current.sock.close()
