@@ -19,7 +19,7 @@ import time
 
 import sandbox.session as session_module
 from sandbox import Limits, judge
-from sandbox.procfs import cpu_of, tree
+from sandbox.procfs import cpu_of
 
 PROGRAM = "print(sum(map(int, open(0).read().split()[1:])))\n"
 TEST = {"input": "3\n1 2 3\n", "output": "6\n"}
@@ -50,10 +50,9 @@ def variants(base: str) -> dict[str, bytes]:
 
 
 def own_processes(session: session_module.Session) -> list[int]:
-    """The sandbox's own processes (bwrap's PID 1, the server, the zygote that forks every test:
-    sandbox/server.py); the tests' processes are reaped into the zygote's cutime."""
+    """The sandbox's own processes (`Session.own_processes`); the tests' are reaped into the zygote's cutime."""
     time.sleep(0.2)  # the test processes of the warm-up ended and were reaped
-    return [pid for pid, depth in tree(session.pid1) if depth <= 2]
+    return session.own_processes()
 
 
 def cpu(pids: list[int]) -> float:

@@ -40,7 +40,7 @@ DENIED = (
     "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
 )
 # Limits, priority and scheduling of *another* process (the argument naming it is not 0 = self):
-# refused, so that a program cannot make its test's init crash (a tiny stack limit) or starve. Its
+# refused, so that a program cannot make the sandbox's own processes crash (a tiny stack limit) or starve. Its
 # own are still its to change (setrlimit, nice, sched_setaffinity(0, ...)).
 OTHER_PROCESS_ARG = {"prlimit64": 0, "setpriority": 1, "sched_setaffinity": 0, "sched_setscheduler": 0,
                      "sched_setparam": 0, "sched_setattr": 0, "ioprio_set": 1}

@@ -106,7 +106,9 @@ def set_capabilities(keep):
 def keep_world_capabilities():
     """In the server, once: every capability but WORLD_CAPS gone from every set, bounding included."""
     for cap in range(64):
-        if cap not in WORLD_CAPS and prctl(PR_CAPBSET_DROP, cap) != 0 and cap > CAP_SYS_ADMIN:
+        if cap in WORLD_CAPS:
+            continue
+        if prctl(PR_CAPBSET_DROP, cap) != 0:
             break  # past the last capability this kernel knows
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
     set_capabilities(WORLD_CAPS)
@@ -298,8 +300,8 @@ def relay(data, req, overflow, cpu_used):
             close_from(3, keep=w)  # as little as a test's process: no descriptor, capability or call it may not have
             drop_capabilities()
             install_seccomp(world_prog)
-            cpu, memory = (int(x) for x in req["argv"][2].split(",")[:2])  # the rlimit spec's first fields
-            left = max(1, int(min(cpu, req["timeout_s"]) - cpu_used) + 1)
+            memory = int(req["argv"][2].split(",")[1])  # the rlimit spec's RLIMIT_DATA field
+            left = max(1, int(req["timeout_s"] - cpu_used) + 1)
             resource.setrlimit(resource.RLIMIT_CPU, (left, left))
             resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
             gc.enable()
@@ -351,8 +353,14 @@ def canonical(data, mode, cap, overflow):
 class Pending:
     """A test's process, in its fresh namespaces or getting there, waiting for the test (see `prepare`)."""
 
-    def __init__(self, params, sock, pid):
-        self.params, self.sock, self.pid = params, sock, pid
+    def __init__(self, params, sock):
+        self.params, self.sock, self.pid = params, sock, None
+
+    def take_pid(self, zyg):
+        """Its PID, which the zygote sends as it forks (`spawn`): read when first needed, not waited for."""
+        if self.pid is None:
+            self.pid = int(zyg.recv(64))
+        return self.pid
 
     def discard(self):
         self.sock.close()  # it exits on EOF
@@ -424,7 +432,7 @@ def prepare(zyg, params, net):
         socket.send_fds(zyg, [head + (net[1] if net else b"")], [theirs.fileno()] + ([net[0]] if net else []))
     finally:
         theirs.close()
-    return Pending(params, mine, None)  # its PID is read when it is used (`ready`): no wait here
+    return Pending(params, mine)
 
 
 def reaped_by(zyg):
@@ -438,8 +446,7 @@ def reaped_by(zyg):
 def ready(current, net, zyg):
     """Wait until the test's process has built its world; returns the network namespace the next
     test's process should try first: the one this test runs in."""
-    if current.pid is None:
-        current.pid = int(zyg.recv(64))  # the zygote sends it as it forks (`spawn`)
+    current.take_pid(zyg)
     try:
         msg, fds, _, _ = socket.recv_fds(current.sock, 1 << 20, 1, socket.MSG_CMSG_CLOEXEC)
     except OSError:
@@ -510,8 +517,7 @@ def main():
         req = json.loads(msg)
         params = {"tmp_bytes": int(req["tmp_bytes"]), "tmp_inodes": int(req["tmp_inodes"])}
         if pending is not None and pending.params != params:
-            if pending.pid is None:
-                pending.pid = int(zyg.recv(64))
+            pending.take_pid(zyg)  # the zygote's messages come in order: its PID, then its end
             pending.discard()  # it ends on EOF
             reaped_by(zyg)
             pending = None

@@ -147,10 +147,13 @@ class Session:
         self.pid1 = None
         reap_closed()
 
+    def own_processes(self) -> list[int]:
+        """The sandbox's own processes, above every test's (sandbox/server.py: bwrap's PID 1, the
+        serving process and, below it, the zygote each test's process is forked from and reaped by)."""
+        return [pid for pid, depth in tree(self.pid1) if depth <= 2] if self.pid1 else []
+
     def _server_cpu(self) -> float:
-        """The CPU of the sandbox's own processes, above every test's (sandbox/server.py: bwrap's PID 1,
-        the serving process and, below it, the zygote each test's process is forked from)."""
-        return sum(cpu_of(pid) for pid, depth in tree(self.pid1) if depth <= 2) if self.pid1 else 0.0
+        return sum(cpu_of(pid) for pid in self.own_processes())
 
     def _pipes(self) -> list[tuple[int, int]]:
         """stdin, stdout, stderr and status pipes. When we are root the sandbox runs as the slot's uid:
