@@ -9,8 +9,8 @@ the per-test one small: the kernel's cost of installing a filter grows with its 
 A denylist, not an allowlist: Python and its C extensions use many syscalls, and the namespaces and
 the unprivileged uid already take away what root would have. What is denied here is what could
 still reach outside the sandbox or attack the kernel: tracing and reading other processes, mounting,
-keyrings, BPF, perf, userfaultfd, io_uring (which bypasses seccomp), kernel modules, and making new
-namespaces (clone/unshare with CLONE_NEW*; clone3 answers ENOSYS so libc falls back to clone, whose
+keyrings, BPF, perf, userfaultfd, io_uring (which bypasses seccomp), kernel modules, sockets other
+than unix ones, and making new namespaces (clone/unshare with CLONE_NEW*; clone3 answers ENOSYS so libc falls back to clone, whose
 flags we can inspect).
 """
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import os
+import socket
 from functools import cache
 
 # Refused from the moment a test's world is built (the world filter).
@@ -44,6 +45,12 @@ DENIED = (
 # own are still its to change (setrlimit, nice, sched_setaffinity(0, ...)).
 OTHER_PROCESS_ARG = {"prlimit64": 0, "setpriority": 1, "sched_setaffinity": 0, "sched_setscheduler": 0,
                      "sched_setparam": 0, "sched_setattr": 0, "ioprio_set": 1}
+# Sockets of any family but AF_UNIX (IP, netlink, packet, crypto, ...) answer EAFNOSUPPORT, as on a
+# kernel without them: a program has no network at all, not even loopback, and a network namespace
+# can then differ from a new one only in its unix sockets, which /proc/net/sockstat counts (the check
+# before each test's reuse of one is one small file, sandbox/server.py), and none of the kernel's IP
+# code is reachable. Programs that run processes or event loops still work: pipes, socketpair(AF_UNIX).
+SOCKET_CALLS = ("socket", "socketpair")
 # CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET
 CLONE_NEW_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000)
 
@@ -105,4 +112,6 @@ def world_bpf() -> bytes:
     _deny(flt, deny, WORLD_BUILDING)
     for flag in CLONE_NEW_FLAGS:
         flt.add_rule(deny, "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
+    for name in SOCKET_CALLS:
+        flt.add_rule(sc.ERRNO(errno.EAFNOSUPPORT), name, sc.Arg(0, sc.NE, socket.AF_UNIX))
     return _bpf(flt)

@@ -79,7 +79,8 @@ else:
 # 1, the network namespace: a test may run in the previous test's network namespace only if that
 # one is exactly as a new one is (sandbox/server.py). Each test prints what it sees of its network
 # namespace (a wider set of files than the server compares), then leaves behind all it can: traffic,
-# a TIME_WAIT port, and sockets of three kinds kept alive in flight after its processes are gone.
+# a TIME_WAIT port, an IPv6 flow label (all three need IP sockets, which are refused: see
+# h01_no_ip_sockets), and unix sockets kept alive in flight after its processes are gone.
 NETWORK_SEEN = r"""
 import hashlib, os, re, socket, sys
 seen = []
@@ -130,6 +131,32 @@ attempt(lambda: in_flight(lambda: socket.socketpair()[0]))
 attempt(flow_label)
 """
 NETWORK_QUIET = NETWORK_SEEN + "attempt(flow_label)\n"
+
+# 1, the network itself: sockets of any family but AF_UNIX are refused (sandbox/seccomp.py), so a
+# test has no IP stack to leave anything in (and no network at all, not even loopback). It tries IP
+# sockets of every kind and the other families a program could make without privileges.
+NO_IP_SOCKETS = r"""
+import socket, sys
+made = []
+for family, kind in ((socket.AF_INET, socket.SOCK_STREAM), (socket.AF_INET, socket.SOCK_DGRAM),
+                     (socket.AF_INET, socket.SOCK_RAW), (socket.AF_INET6, socket.SOCK_STREAM),
+                     (socket.AF_INET6, socket.SOCK_DGRAM), (socket.AF_NETLINK, socket.SOCK_RAW),
+                     (socket.AF_PACKET, socket.SOCK_DGRAM), (getattr(socket, "AF_ALG", 38), socket.SOCK_SEQPACKET),
+                     (getattr(socket, "AF_VSOCK", 40), socket.SOCK_STREAM)):
+    try:
+        socket.socket(family, kind).close()
+        made.append(f"{family}/{kind}")
+    except OSError as err:
+        print(family, kind, err.errno, file=sys.stderr)
+try:
+    socket.socketpair(socket.AF_INET, socket.SOCK_STREAM)
+    made.append("socketpair(AF_INET)")
+except OSError:
+    pass
+if made:
+    print("MADE", *made)
+else:
+""" + "    " + ANSWER
 
 # 1, memory: every test's process is a fork of the sandbox's own interpreter, so it starts with a
 # copy of that interpreter's memory. Each test first looks there (every frame above it and every
@@ -315,6 +342,8 @@ HOSTILE = [
      "same_output": True},
     {"name": "h01_network_quiet", "class": 1, "source": NETWORK_QUIET, "tests": SUM, "acceptable": ["AC"],
      "same_output": True},
+    {"name": "h01_no_ip_sockets", "class": 1, "source": NO_IP_SOCKETS, "tests": SUM, "acceptable": ["AC"],
+     "same_output": True},
     {"name": "h01_result_in_memory", "class": 1, "source": RESULT_IN_MEMORY, "tests": RESULT_TESTS,
      "fn_name": "addTwo", "acceptable": ["AC"], "same_output": True},
     {"name": "h02_poison_pid1", "class": 2, "source": POISON, "tests": SUM, "acceptable": ["AC"],
@@ -351,4 +380,9 @@ CONTROLS = {
     "multiprocessing": ("import multiprocessing as mp\nxs = list(map(int, open(0).read().split()[1:]))\n"
                         "with mp.get_context('fork').Pool(2) as pool:\n    print(sum(pool.map(abs, [1])) * 0 + sum(xs))\n"),
     "sleeps": "import time\ntime.sleep(0.4)\n" + ANSWER,
+    # no IP sockets, but an event loop (its self-pipe is a unix socketpair) and unix sockets still work
+    "event_loop": ("import asyncio\nasync def total():\n    await asyncio.sleep(0)\n"
+                   "    return sum(map(int, open(0).read().split()[1:]))\nprint(asyncio.run(total()))\n"),
+    "unix_socketpair": ("import socket\na, b = socket.socketpair()\na.sendall(open(0).read().encode()); a.close()\n"
+                        "data = b''\nwhile chunk := b.recv(4096):\n    data += chunk\nprint(sum(map(int, data.split()[1:])))\n"),
 }

@@ -198,6 +198,26 @@ def test_a_test_process_holds_only_its_standard_streams_and_reads_stdin_raw():
     assert judge(raw, [{"input": "ab\r\n", "output": "4 utf-8"}], limits=LIMITS).verdict == "AC"
 
 
+STREAMS = ("import sys\n"
+           "print(*[(s.name, s.encoding, s.errors, s.line_buffering, s.seekable(), s.isatty(), s.buffer.raw._blksize)\n"
+           "        for s in (sys.stdin, sys.stdout, sys.stderr)], sep='\\n')\n")
+
+
+def test_standard_streams_are_a_new_interpreters_on_pipes():
+    """The sandbox makes each test's standard streams once, ahead of the test (sandbox/launcher.py
+    `prepare_stdio`): they must be what `python3` itself makes when its fds 0-2 are pipes, as they are
+    for every test (name, encoding, error handlers, buffering, not seekable, no terminal)."""
+    import subprocess
+
+    from sandbox.isolation import ENV_ALLOW, sandbox_python
+
+    new = subprocess.run([sandbox_python(), "-I", "-c", STREAMS], input=b"", capture_output=True,
+                         env=dict(ENV_ALLOW), check=True).stdout.decode()
+    for _ in range(2):  # the streams of a later test's process too
+        result = judge(STREAMS, [{"input": "", "output": new}], limits=LIMITS, keep_output=True)
+        assert result.verdict == "AC", (new, result.tests[0].stdout)
+
+
 def test_a_program_has_no_capability_and_no_new_privileges():
     """The server keeps a few capabilities to build each test's world; the program must have none
     in any set (bounding and ambient included), with no_new_privs and a seccomp filter on. The
