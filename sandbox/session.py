@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import select
 import selectors
 import signal
 import socket
@@ -59,6 +60,31 @@ def _memfd(name: str, data: bytes) -> int:
     os.write(fd, data)
     os.lseek(fd, 0, os.SEEK_SET)
     return fd
+
+
+class Watch:
+    """The descriptors of one test, by tag, waited on with poll(2): no descriptor of its own to make
+    and close per test, as an epoll selector has."""
+
+    def __init__(self) -> None:
+        self.poller, self.tags = select.poll(), {}
+
+    def register(self, fd: int, tag: str, write: bool = False) -> None:
+        self.poller.register(fd, select.POLLOUT if write else select.POLLIN)
+        self.tags[fd] = tag
+
+    def unregister(self, fd: int) -> None:
+        if self.tags.pop(fd, None) is not None:
+            self.poller.unregister(fd)
+
+    def __contains__(self, fd: int) -> bool:
+        return fd in self.tags
+
+    def __len__(self) -> int:
+        return len(self.tags)
+
+    def wait(self, timeout_s: float) -> list[tuple[int, str]]:
+        return [(fd, self.tags[fd]) for fd, _ in self.poller.poll(max(0.0, timeout_s) * 1000) if fd in self.tags]
 
 
 def sealed_program(source: str) -> int:
@@ -189,7 +215,7 @@ class Session:
         finally:
             for fd in their:
                 os.close(fd)
-        sel = selectors.DefaultSelector()
+        sel = Watch()
         data = memoryview(stdin)
         mine = {in_w, out_r, err_r, st_r}  # closed exactly once: a double close could hit another thread's fd
 
@@ -200,11 +226,11 @@ class Session:
 
         if data:
             os.set_blocking(in_w, False)
-            sel.register(in_w, selectors.EVENT_WRITE, "in")
+            sel.register(in_w, "in", write=True)
         else:
             close(in_w)
         for fd, tag in ((out_r, "out"), (err_r, "err"), (st_r, "status"), (self.ctl.fileno(), "report")):
-            sel.register(fd, selectors.EVENT_READ, tag)
+            sel.register(fd, tag)
         out, err, status = bytearray(), bytearray(), bytearray()
         report, done_at, init, inner = None, None, None, None
         server_cpu = None  # the server's own CPU, read at the first poll that needs it
@@ -214,19 +240,17 @@ class Session:
         def stop(reason: str) -> None:  # kill the whole sandbox; its pipes then reach EOF
             nonlocal done_at
             res.killed = res.killed or reason
-            if ctl_fd in sel.get_map():
-                sel.unregister(ctl_fd)
+            sel.unregister(ctl_fd)
             self.kill()
             done_at = done_at or time.monotonic()
 
         try:
             while True:
                 now = time.monotonic()
-                if done_at is not None and (len(sel.get_map()) == 0 or now - done_at > GRACE_S):
+                if done_at is not None and (len(sel) == 0 or now - done_at > GRACE_S):
                     break
                 wait = 0.05 if done_at is not None else max(0.0, next_poll - now)
-                for key, _ in sel.select(wait):
-                    fd, tag = key.fd, key.data
+                for fd, tag in sel.wait(wait):
                     if tag == "in":
                         try:
                             n = os.write(fd, data[:65536])
@@ -287,7 +311,6 @@ class Session:
                     elif res.cpu_s > lim.timeout_s or now - start > lim.hard_wall_s:
                         stop("time")
         finally:
-            sel.close()
             for fd in sorted(mine):  # a copy: close() shrinks the set
                 close(fd)
         res.stdout, res.stderr, res.status = bytes(out), bytes(err), bytes(status)
