@@ -246,6 +246,9 @@ def program(argv):
     server, 4 the program. It keeps its state: no capabilities, no_new_privs, the seccomp filter."""
     os.setsid()
     gc.enable()
+    reseed = getattr(sys.modules.get("random"), "seed", None)
+    if reseed is not None:  # the hook `quiet_random` kept from the zygote's forks, for the program's own
+        os.register_at_fork(after_in_child=reseed)
     prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # as after exec: the supervisor reads its /proc files
     launcher["forked_main"](argv)
 
@@ -489,7 +492,8 @@ def reaped_by(zyg):
 
 def quiet_random():
     """Import random without its reseed-after-fork hook: the zygote reseeds it before each fork
-    instead, where that copies no page of the test's process on write (0.1 ms less per test)."""
+    instead, where that copies no page of the test's process on write (0.1 ms less per test), and
+    the test's process registers the hook again for the forks the program makes (`program`)."""
     register = os.register_at_fork
     os.register_at_fork = lambda **hooks: None
     try:

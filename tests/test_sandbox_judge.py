@@ -305,3 +305,12 @@ def test_prelude_modules_are_shared_but_random_state_is_each_tests_own():
         os.close(fd)
     assert all(out.endswith(b" True\n") for out in outs), outs  # loaded before the program asked
     assert len(set(outs)) == 3, outs
+
+
+def test_a_programs_own_forks_reseed_random_as_in_a_new_interpreter():
+    """The zygote reseeds `random` before it forks a test's process (the at-fork hook is not run
+    there); a child the program forks itself must still get a fresh seed, as in any interpreter."""
+    program = ("import os, random\nr, w = os.pipe()\n"
+               "if os.fork() == 0:\n    os.write(w, repr(random.random()).encode())\n    os._exit(0)\n"
+               "os.wait()\nprint(os.read(r, 64).decode() != repr(random.random()))\n")
+    assert judge(program, [{"input": "", "output": "True"}] * 2, limits=LIMITS).verdict == "AC"
