@@ -62,7 +62,7 @@ CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWPID = 0x20000, 0x40000000, 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
     1, 2, 4, 8, 32, 4096, 16384, 1 << 18)
 libc = ctypes.CDLL(None, use_errno=True)
-launcher = world_prog = world_buffer = None  # set by main()
+launcher = world_prog = world_buffer = reseed_random = None  # set by main()
 
 
 class SockFprog(ctypes.Structure):
@@ -207,7 +207,8 @@ class Net:
         return size
 
     def wipe(self, size):
-        self.buffer[:max(size, 0)] = bytes(max(size, 0))
+        size = max(size, 0)
+        self.buffer[:size] = bytes(size)
 
     def as_new(self):
         """True if nothing in it differs from its state when new."""
@@ -246,17 +247,16 @@ def program(argv):
     server, 4 the program. It keeps its state: no capabilities, no_new_privs, the seccomp filter."""
     os.setsid()
     gc.enable()
-    reseed = getattr(sys.modules.get("random"), "seed", None)
-    if reseed is not None:  # the hook `quiet_random` kept from the zygote's forks, for the program's own
-        os.register_at_fork(after_in_child=reseed)
+    if reseed_random is not None:  # the hook `quiet_random` kept from the zygote's forks, for the program's own
+        os.register_at_fork(after_in_child=reseed_random)
     prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # as after exec: the supervisor reads its /proc files
     launcher["forked_main"](argv)
 
 
 def test_process(sock, params):
     """PID 1 of a test's PID namespace, made before the test arrives: build its world, give up
-    every privilege, wait for the test on `sock`, then become the program. Being PID 1 it is also the namespace's reaper, and when it exits the
-    kernel kills and reaps everything left in it."""
+    every privilege, wait for the test on `sock`, then become the program. Being PID 1 it is also
+    the namespace's reaper, and when it exits the kernel kills and reaps everything left in it."""
     gc.disable()  # until the program runs: collections would only dirty (copy) the server's pages
     fresh_world(params)
     close_from(3, keep=sock.fileno())
@@ -423,7 +423,6 @@ def zygote(sock, home_ns):
     launcher["prepare_stdio"]()  # its standard streams
     signal.signal(signal.SIGINT, signal.default_int_handler)  # a new interpreter's handlers:
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # KeyboardInterrupt, BrokenPipeError
-    reseed = getattr(sys.modules.get("random"), "seed", None)  # random without its at-fork hook (`quiet_random`)
     reaped = Reaped()
     wait4 = libc.wait4
     wait4.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
@@ -437,10 +436,10 @@ def zygote(sock, home_ns):
             os._exit(0)
         if net is None or not net.as_new():  # the last test's process has ended: nothing of it runs there
             net = Net()
-        spawn(sock, msg, fds[0], home_ns, wait4, reaped, reseed)
+        spawn(sock, msg, fds[0], home_ns, wait4, reaped)
 
 
-def spawn(sock, msg, fd, home_ns, wait4, reaped, reseed):
+def spawn(sock, msg, fd, home_ns, wait4, reaped):
     """Fork one test's process (PID 1 of a new PID namespace, in the zygote's network namespace),
     send its PID, reap it and send what wait4 wrote (never made into Python objects here, and zeroed
     after). Nothing of an earlier test is held in this frame or the zygote's when it forks (not even
@@ -448,8 +447,8 @@ def spawn(sock, msg, fd, home_ns, wait4, reaped, reseed):
     tmp_bytes, tmp_inodes = (int(x) for x in msg[1:].split())
     params = {"tmp_bytes": tmp_bytes, "tmp_inodes": tmp_inodes}
     test_sock = socket.socket(fileno=fd)
-    if reseed is not None:
-        reseed()  # the test's random module seeded afresh, as in a new interpreter
+    if reseed_random is not None:
+        reseed_random()  # the test's random module seeded afresh, as in a new interpreter
     check(libc.unshare(CLONE_NEWPID), "unshare pid")
     try:
         pid = os.fork()
@@ -491,21 +490,23 @@ def reaped_by(zyg):
 
 
 def quiet_random():
-    """Import random without its reseed-after-fork hook: the zygote reseeds it before each fork
-    instead, where that copies no page of the test's process on write (0.1 ms less per test), and
-    the test's process registers the hook again for the forks the program makes (`program`)."""
+    """Import random without its reseed-after-fork hook and return its `seed` (None without it):
+    the zygote reseeds it before each fork instead, where that copies no page of the test's process
+    on write (0.1 ms less per test), and the test's process registers the hook again for the forks
+    the program makes (`program`)."""
     register = os.register_at_fork
     os.register_at_fork = lambda **hooks: None
     try:
-        import random  # noqa: F401
+        import random
     except Exception:
-        pass
+        return None
     finally:
         os.register_at_fork = register
+    return random.seed
 
 
 def main():
-    global launcher, world_prog, world_buffer
+    global launcher, world_prog, world_buffer, reseed_random
     ctl = socket.socket(fileno=int(sys.argv[1]))
     os.set_inheritable(ctl.fileno(), False)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
@@ -513,7 +514,7 @@ def main():
     with open("/box/launch.py", "rb") as f:
         exec(compile(f.read(), "/box/launch.py", "exec"), namespace)
     launcher = namespace
-    quiet_random()
+    reseed_random = quiet_random()
     for name in filter(None, (sys.argv[2] if len(sys.argv) > 2 else "").split(",")):
         try:  # the prelude's modules, imported once here instead of in every test (each test is a fork)
             __import__(name)
