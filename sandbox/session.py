@@ -15,7 +15,6 @@ import fcntl
 import json
 import os
 import select
-import selectors
 import signal
 import socket
 import subprocess
@@ -137,10 +136,10 @@ class Session:
 
     def _child_pid(self, fd: int) -> int | None:
         buf, deadline = b"", time.monotonic() + START_TIMEOUT_S
+        watch = Watch()
+        watch.register(fd, "status")
         while time.monotonic() < deadline:
-            sel = selectors.DefaultSelector()
-            sel.register(fd, selectors.EVENT_READ)
-            if not sel.select(deadline - time.monotonic()):
+            if not watch.wait(deadline - time.monotonic()):
                 break
             chunk = os.read(fd, 4096)
             if not chunk:
