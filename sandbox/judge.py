@@ -159,6 +159,8 @@ def judge(program: str, tests: Sequence[Any], *, mode: str = "lcb", fn_name: str
     limits = limits or Limits()
     cases = as_tests(tests)
     call = bool(fn_name)
+    if call and not (isinstance(fn_name, str) and fn_name.isidentifier()):  # the launcher's argv is NUL-separated
+        raise BadTests(f"fn_name {str(fn_name)[:80]!r} is not a Python identifier.")
     inner = ["call", prelude_arg(program), fn_name] if call else ["stdio", prelude_arg(program)]
     stdins = [call_arguments(t.input, i) if call else t.input.encode() for i, t in enumerate(cases)]
     result = Judgement("AC", mode=mode)

@@ -17,11 +17,15 @@ STATUS_FD, then runs the program as `__main__` with the LCB prelude names it use
   {"error": "..."}. Nothing is ever pickled.
 """
 
+import atexit
 import os
 import resource
 import sys
 import types
 
+# Read once, when the launcher is loaded (in the sandbox, by the server before it forks any test):
+# each lookup or import done in a test's process instead copies pages of the server on write.
+UNSANDBOXED = "EVALKIT_PROGRAM" in os.environ
 PROGRAM = os.environ.get("EVALKIT_PROGRAM", "/box/prog.py")
 PROGRAM_FD = 4  # in the sandbox the program arrives as a sealed (immutable) memfd on fd 4
 
@@ -29,7 +33,7 @@ PROGRAM_FD = 4  # in the sandbox the program arrives as a sealed (immutable) mem
 def read_program():
     """The program's bytes: from fd 4 (closed afterwards, so the program cannot see it), or from
     $EVALKIT_PROGRAM in the unsandboxed mode."""
-    if "EVALKIT_PROGRAM" in os.environ:
+    if UNSANDBOXED:
         with open(PROGRAM, "rb") as f:
             return f.read()
     size, chunks, offset = os.fstat(PROGRAM_FD).st_size, [], 0
@@ -240,8 +244,6 @@ def forked_main(argv):
     try:
         if "threading" in sys.modules:
             sys.modules["threading"]._shutdown()
-        import atexit
-
         atexit._run_exitfuncs()
     except BaseException:
         pass

@@ -1,7 +1,8 @@
 # ruff: noqa: S102, S110, BLE001, PTH, PLR2004
 """Trusted code that runs INSIDE a warm sandbox as its PID 1 (stdlib only): fresh namespaces per test.
 
-Started as `python3 -I /box/server.py CTL_FD MODULES` (MODULES: the prelude's, comma-separated),
+Started as `python3 -I /box/server.py CTL_FD MODULES MESSAGE_MAX` (MODULES: the prelude's,
+comma-separated; MESSAGE_MAX: the largest request, which the judge checks before sending),
 with capabilities in the sandbox's own user namespace (bwrap --cap-add ALL; they mean nothing
 outside it). It loads /box/launch.py and the two seccomp filters once. Each test gets its own
 world, made from one fork of this already started interpreter, by a copy of it that does nothing
@@ -63,6 +64,8 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVA
     1, 2, 4, 8, 32, 4096, 16384, 1 << 18)
 libc = ctypes.CDLL(None, use_errno=True)
 launcher = world_prog = world_buffer = reseed_random = None  # set by main()
+message_max = 1 << 16  # main() sets it: the largest request (and so a test's argv); socket.recv_fds
+# allocates its whole buffer per call (1 MiB: a mapping made and unmade per test, twice)
 
 
 class SockFprog(ctypes.Structure):
@@ -264,7 +267,7 @@ def test_process(sock, params):
     install_seccomp(world_prog)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # until the program runs, nothing may read this process
     try:
-        msg, fds, _, _ = socket.recv_fds(sock, 1 << 20, 5, socket.MSG_CMSG_CLOEXEC)
+        msg, fds, _, _ = socket.recv_fds(sock, message_max, 5, socket.MSG_CMSG_CLOEXEC)
     except OSError:
         os._exit(0)
     if not msg or len(fds) != 5:
@@ -273,7 +276,7 @@ def test_process(sock, params):
     for target, fd in enumerate([os.dup(fd) for fd in fds]):
         os.dup2(fd, target)
     close_from(5)
-    program(json.loads(msg))
+    program(msg.decode().split("\0"))  # not JSON: its decoder's Python code would be copied on write here
 
 
 SLOW_S = 0.03  # a test not ended by then: the supervisor is told which process to watch
@@ -446,7 +449,7 @@ def spawn(sock, msg, fd, home_ns, wait4, reaped):
     the last PID: PIDs count the processes earlier tests made)."""
     tmp_bytes, tmp_inodes = (int(x) for x in msg[1:].split())
     params = {"tmp_bytes": tmp_bytes, "tmp_inodes": tmp_inodes}
-    test_sock = socket.socket(fileno=fd)
+    test_sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET, 0, fileno=fd)  # no calls to ask what it is
     if reseed_random is not None:
         reseed_random()  # the test's random module seeded afresh, as in a new interpreter
     check(libc.unshare(CLONE_NEWPID), "unshare pid")
@@ -506,8 +509,9 @@ def quiet_random():
 
 
 def main():
-    global launcher, world_prog, world_buffer, reseed_random
+    global launcher, world_prog, world_buffer, reseed_random, message_max
     ctl = socket.socket(fileno=int(sys.argv[1]))
+    message_max = int(sys.argv[3])
     os.set_inheritable(ctl.fileno(), False)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     namespace = {"__name__": "evalkit_launcher"}
@@ -515,7 +519,7 @@ def main():
         exec(compile(f.read(), "/box/launch.py", "exec"), namespace)
     launcher = namespace
     reseed_random = quiet_random()
-    for name in filter(None, (sys.argv[2] if len(sys.argv) > 2 else "").split(",")):
+    for name in filter(None, sys.argv[2].split(",")):
         try:  # the prelude's modules, imported once here instead of in every test (each test is a fork)
             __import__(name)
         except Exception:
@@ -555,7 +559,7 @@ def main():
     pending = None
     while True:
         try:
-            msg, fds, _, _ = socket.recv_fds(ctl, 1 << 20, 5, socket.MSG_CMSG_CLOEXEC)
+            msg, fds, _, _ = socket.recv_fds(ctl, message_max, 5, socket.MSG_CMSG_CLOEXEC)
         except OSError:
             return
         if not msg:
@@ -573,7 +577,7 @@ def main():
         start = time.monotonic()
         result_r, result_w = os.pipe()
         try:  # it reads the test once its world is built
-            socket.send_fds(current.sock, [json.dumps(req["argv"]).encode()], [*fds[:3], result_w, fds[4]])
+            socket.send_fds(current.sock, ["\0".join(req["argv"]).encode()], [*fds[:3], result_w, fds[4]])
         except OSError:
             pass  # it died: reported below as a test that never ran (its end of the socket is gone, and
             # with it anything sent to it: the program's fds, result_w among them)

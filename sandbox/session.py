@@ -29,6 +29,8 @@ from sandbox.procfs import cpu_of, host_pid, sample, tree
 from sandbox.unsafe import launcher_source
 
 START_TIMEOUT_S = 30.0
+REQUEST_MAX = 1 << 16  # bytes: the server's receive buffer (a test's request is under 13 KiB: argv, its
+# prelude names and the function's name)
 POLL_S = 0.05
 FIRST_POLL_S = 0.05
 GRACE_S = 0.5
@@ -116,7 +118,7 @@ class Session:
                  "/box/seccomp.bpf": _memfd("seccomp", w.seccomp[0]), "/box/world.bpf": _memfd("world", w.seccomp[1])}
         child_fds = [*files.values(), json_w, theirs.fileno()]
         try:
-            command = [w.python, "-I", "/box/server.py", str(theirs.fileno()), ",".join(PRELOADED)]
+            command = [w.python, "-I", "/box/server.py", str(theirs.fileno()), ",".join(PRELOADED), str(REQUEST_MAX)]
             argv = w.drop_privileges(self.slot) + w.argv(tmp_bytes=1 << 20, files=files, status_fd=json_w,
                                                          command=command)
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -203,6 +205,8 @@ class Session:
         out_cap, err_cap = lim.output_mb << 20, lim.stderr_kb << 10
         request = json.dumps({"argv": [inner[0], "3", lim.rlimit_spec(), *inner[1:]], "tmp_bytes": lim.tmp_mb << 20,
                               "tmp_inodes": lim.tmp_inodes, "result_cap": out_cap, "timeout_s": lim.timeout_s}).encode()
+        if len(request) > REQUEST_MAX:  # the runner's own limit, never the program's fault
+            raise ValueError(f"sandbox request of {len(request)} bytes is over {REQUEST_MAX}")
         start = time.monotonic()
         try:
             try:

@@ -187,6 +187,18 @@ def test_bad_tests_are_the_callers_error():
         judge("def f(a): return a", [{"input": "not json", "output": "1"}], fn_name="f")
     with pytest.raises(BadTests):
         judge("print(1)", SUM, mode="fuzzy")
+    for name in ("f\0g", "f g", "1f", 7):  # a function name that no program can define is the tests' error
+        with pytest.raises(BadTests, match="not a Python identifier"):
+            judge("def f(a): return a", [{"input": "1", "output": "1"}], fn_name=name)
+
+
+def test_a_call_based_program_gets_its_argv_whole():
+    """The launcher's arguments reach the test's process NUL-separated: the mode, the limits, every
+    prelude name the program mentions (one missing is a NameError) and the function's name arrive whole."""
+    names = "List, Optional, Counter, defaultdict, deque, heappush, bisect_left, gcd, inf, accumulate, reduce"
+    program = f"class Solution:\n    def long_function_name_here(self, a):\n        return len(({names})) * a\n"
+    tests = [{"input": "2", "output": "22"}]
+    assert judge(program, tests, fn_name="long_function_name_here", limits=LIMITS).verdict == "AC"
 
 
 def test_a_test_process_holds_only_its_standard_streams_and_reads_stdin_raw():
