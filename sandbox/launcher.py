@@ -224,15 +224,14 @@ def _exit_code(exc):
 
 
 def forked_main(argv):
-    """Run one test in a process forked from the sandbox's server (no exec: Python is already up),
+    """Run one test in a process forked from the sandbox's server (no exec: Python is already up,
+    with the interpreter settings `python3 -X int_max_str_digits=50000` gives, set by the server),
     then end it the way a new interpreter ends: wait for non-daemon threads, run atexit callbacks,
     flush stdout and stderr (exit status 120 if that fails)."""
     code = 0
     try:
         if not STDIO_READY:
             reopen_stdio()
-        if hasattr(sys, "set_int_max_str_digits"):  # Python >= 3.11; the system python3 may be older
-            sys.set_int_max_str_digits(50000)
         main(argv)
     except SystemExit as exc:
         code = _exit_code(exc)

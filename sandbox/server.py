@@ -90,9 +90,12 @@ def prctl(option, arg2=0, arg3=0, arg4=0, arg5=0):
     return _prctl(option, arg2, arg3, arg4, arg5)
 
 
+libc.mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p)
+
+
 def mount(source, target, fstype, flags, data=None):
-    check(libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None, ctypes.c_ulong(flags),
-                     data.encode() if data else None), f"mount {target}")
+    """mount(2); every argument but `flags` bytes or None (made once, not per test)."""
+    check(libc.mount(source, target, fstype, flags, data), f"mount {target.decode()}")
 
 
 # What building a test's world needs: unshare, setns and mount (SYS_ADMIN) and dropping these from
@@ -234,14 +237,20 @@ class Net:
         return at == size
 
 
-def fresh_world(req):
+def tmpfs_options(msg):
+    """The scratch filesystems' mount options from the zygote's request b"F<bytes> <inodes>"."""
+    tmp_bytes, tmp_inodes = (int(x) for x in msg[1:].split())
+    return b"size=%d,nr_inodes=%d,mode=1777" % (tmp_bytes, tmp_inodes)
+
+
+def fresh_world(options):
     """In the test's process: its own mount namespace (a copy of the server's) with fresh scratch
-    filesystems and a /proc of its PID namespace. (Its network namespace is the zygote's: `Net`.)"""
+    filesystems (`options`: `tmpfs_options`) and a /proc of its PID namespace. (Its network
+    namespace is the zygote's: `Net`.)"""
     check(libc.unshare(CLONE_NEWNS), "unshare mount")
-    opts = f"size={int(req['tmp_bytes'])},nr_inodes={int(req['tmp_inodes'])},mode=1777"
-    for target in ("/tmp", "/dev/shm"):
-        mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, opts)
-    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    for target in (b"/tmp", b"/dev/shm"):
+        mount(b"tmpfs", target, b"tmpfs", MS_NOSUID | MS_NODEV, options)
+    mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     os.chdir("/tmp")
 
 
@@ -256,13 +265,15 @@ def program(argv):
     launcher["forked_main"](argv)
 
 
-def test_process(sock, params):
+def test_process(sock, options):
     """PID 1 of a test's PID namespace, made before the test arrives: build its world, give up
-    every privilege, wait for the test on `sock`, then become the program. Being PID 1 it is also
-    the namespace's reaper, and when it exits the kernel kills and reaps everything left in it."""
-    gc.disable()  # until the program runs: collections would only dirty (copy) the server's pages
-    fresh_world(params)
-    close_from(3, keep=sock.fileno())
+    every privilege, wait for the test on `sock`, then become the program. Being PID 1 it is
+    also the namespace's reaper, and when it exits the kernel kills and reaps everything left in it.
+    Every step here copies pages of the zygote on write (the zygote's gc is off, so it stays off
+    until the program runs); what it holds from the zygote (its socket to the server, the home PID
+    namespace) it keeps only until the test's descriptors are put in place, with no capability and
+    running nothing but this."""
+    fresh_world(options)
     drop_capabilities()
     install_seccomp(world_prog)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # until the program runs, nothing may read this process
@@ -272,10 +283,9 @@ def test_process(sock, params):
         os._exit(0)
     if not msg or len(fds) != 5:
         os._exit(0)  # the server chose not to use this one
-    sock.close()
     for target, fd in enumerate([os.dup(fd) for fd in fds]):
         os.dup2(fd, target)
-    close_from(5)
+    close_from(5)  # all else: what was received, the zygote's descriptors, this socket
     program(msg.decode().split("\0"))  # not JSON: its decoder's Python code would be copied on write here
 
 
@@ -430,6 +440,7 @@ def zygote(sock, home_ns):
     wait4 = libc.wait4
     wait4.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
     net = None
+    worlds = {}  # request -> tmpfs options: made once, not per test
     while True:
         try:
             msg, fds, _, _ = socket.recv_fds(sock, 256, 1, socket.MSG_CMSG_CLOEXEC)
@@ -439,16 +450,15 @@ def zygote(sock, home_ns):
             os._exit(0)
         if net is None or not net.as_new():  # the last test's process has ended: nothing of it runs there
             net = Net()
-        spawn(sock, msg, fds[0], home_ns, wait4, reaped)
+        options = worlds.get(msg) or worlds.setdefault(msg, tmpfs_options(msg))
+        spawn(sock, options, fds[0], home_ns, wait4, reaped)
 
 
-def spawn(sock, msg, fd, home_ns, wait4, reaped):
+def spawn(sock, options, fd, home_ns, wait4, reaped):
     """Fork one test's process (PID 1 of a new PID namespace, in the zygote's network namespace),
     send its PID, reap it and send what wait4 wrote (never made into Python objects here, and zeroed
     after). Nothing of an earlier test is held in this frame or the zygote's when it forks (not even
     the last PID: PIDs count the processes earlier tests made)."""
-    tmp_bytes, tmp_inodes = (int(x) for x in msg[1:].split())
-    params = {"tmp_bytes": tmp_bytes, "tmp_inodes": tmp_inodes}
     test_sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET, 0, fileno=fd)  # no calls to ask what it is
     if reseed_random is not None:
         reseed_random()  # the test's random module seeded afresh, as in a new interpreter
@@ -457,8 +467,7 @@ def spawn(sock, msg, fd, home_ns, wait4, reaped):
         pid = os.fork()
         if pid == 0:
             try:
-                sock.close()
-                test_process(test_sock, params)
+                test_process(test_sock, options)
             except BaseException as err:
                 say(2, err)
             finally:
@@ -530,11 +539,11 @@ def main():
     # every test's copy of it: nothing propagates between them, and /dev is read-only (a file left
     # there would outlive its test).
     check(libc.unshare(CLONE_NEWNS), "unshare mount")
-    mount("none", "/", None, MS_REC | MS_PRIVATE)
-    mount("none", "/dev", None, MS_REMOUNT | MS_BIND | MS_RDONLY | mount_flags("/dev"))
+    mount(b"none", b"/", None, MS_REC | MS_PRIVATE)
+    mount(b"none", b"/dev", None, MS_REMOUNT | MS_BIND | MS_RDONLY | mount_flags("/dev"))
     os.chdir("/")
     if hasattr(sys, "set_int_max_str_digits"):
-        sys.set_int_max_str_digits(50000)  # as the launcher: results may hold integers that long
+        sys.set_int_max_str_digits(50000)  # as `python3 -X int_max_str_digits=50000`, for every test
     keep_world_capabilities()
     install_seccomp(sandbox_filter[0])  # for the server and every test: all but the calls that build a world
     world_prog, world_buffer = world_filter  # the rest, installed by each test's process (`test_process`)
