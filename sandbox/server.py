@@ -28,11 +28,12 @@ process set its PID namespace back after unsharing one for a fork. bwrap's PID 1
   the test (the launcher's argv plus the test's stdin, stdout, stderr, result pipe and program fds
   on its socket) it takes a new session and runs the launcher: the program runs as PID 1 of its
   namespace, so when it exits the kernel kills whatever it left running.
-- The server alone holds the status fd the judge reads: the program reports on a pipe, the server
-  keeps at most `result_cap` bytes and hands on one checked, compact message (so what user code
-  writes never reaches the judge's parser; a large call-based result is checked in a child under
-  the test's limits, and that CPU is the test's). Then it reports to the supervisor, which it
-  tells which process to watch only if the test runs longer than SLOW_S (`wait_for_end`).
+- Only the server writes what the judge reads of a test's result: the program reports on a pipe,
+  the server keeps at most `result_cap` bytes and hands on one checked, compact message (so what
+  user code writes never reaches the judge's parser; a large call-based result is checked in a
+  child under the test's limits, and that CPU is the test's), in its report to the supervisor
+  (`report`). It tells the supervisor which process to watch only if the test runs longer than
+  SLOW_S (`wait_for_end`).
 
 Files, POSIX queues, sockets (abstract names, in flight; IP sockets are refused), PIDs, xattrs or
 mode bits of /tmp, results: nothing a test makes is visible to the next one. The server and the zygote are
@@ -42,7 +43,8 @@ without a handler (the kernel's own, such as SIGSEGV or the CPU limit's SIGKILL,
 
 The report to the supervisor is {"status", "wall", "cpu", "maxrss_kb"}: the test process's wait
 status and wait4 rusage (itself and every process of the test reaped by a waiting parent), plus
-what checking its result took.
+what checking its result took; then the judge's message. A request is the launcher's argv and the
+limits (JSON) with the test's stdin, stdout, stderr and program descriptors.
 """
 
 import ctypes
@@ -402,6 +404,27 @@ def canonical(data, mode, cap, overflow):
         return b"R" + json.dumps({"error": "malformed result message"}).encode()
 
 
+def report(ctl, fields, message):
+    """The supervisor's one message on a test: its report (JSON), NUL, then the judge's message
+    (`canonical`) if it fits in one message on `ctl`; a longer one is written on a pipe sent with
+    the report (the judge reads it to its end at once)."""
+    head = json.dumps(fields).encode() + b"\0"
+    if len(head) + len(message) <= message_max:
+        ctl.send(head + message)
+        return
+    r, w = os.pipe()
+    try:
+        socket.send_fds(ctl, [head], [r])
+    finally:
+        os.close(r)
+    try:
+        write_all(w, message)
+    except OSError:
+        pass  # the judge stopped reading
+    finally:
+        os.close(w)
+
+
 class Pending:
     """A test's process, in its fresh namespaces or getting there, waiting for the test (see `prepare`)."""
 
@@ -568,7 +591,7 @@ def main():
     pending = None
     while True:
         try:
-            msg, fds, _, _ = socket.recv_fds(ctl, message_max, 5, socket.MSG_CMSG_CLOEXEC)
+            msg, fds, _, _ = socket.recv_fds(ctl, message_max, 4, socket.MSG_CMSG_CLOEXEC)
         except OSError:
             return
         if not msg:
@@ -586,12 +609,11 @@ def main():
         start = time.monotonic()
         result_r, result_w = os.pipe()
         try:  # it reads the test once its world is built
-            socket.send_fds(current.sock, ["\0".join(req["argv"]).encode()], [*fds[:3], result_w, fds[4]])
+            socket.send_fds(current.sock, ["\0".join(req["argv"]).encode()], [*fds[:3], result_w, fds[3]])
         except OSError:
             pass  # it died: reported below as a test that never ran (its end of the socket is gone, and
             # with it anything sent to it: the program's fds, result_w among them)
-        status_fd = fds[3]  # ours alone: the program writes only to result_w, and we relay
-        for fd in (*fds[:3], fds[4], result_w):
+        for fd in (*fds, result_w):
             os.close(fd)
         data, overflow = wait_for_end(result_r, zyg, req["result_cap"],  # which process the supervisor watches:
                                       lambda pid=current.pid: ctl.send(json.dumps({"init": pid}).encode()))
@@ -600,13 +622,8 @@ def main():
         os.close(result_r)
         current.sock.close()
         message, check_cpu, check_rss = relay(data, req, overflow, cpu)
-        try:
-            write_all(status_fd, message)
-        except OSError:
-            pass  # the judge stopped reading
-        os.close(status_fd)
-        ctl.send(json.dumps({"status": status, "wall": wall, "cpu": cpu + check_cpu,
-                             "maxrss_kb": max(maxrss, check_rss)}).encode())
+        report(ctl, {"status": status, "wall": wall, "cpu": cpu + check_cpu, "maxrss_kb": max(maxrss, check_rss)},
+               message)
         pending = prepare(zyg, params)  # the next test's process, made while the judge compares
 
 main()

@@ -29,8 +29,8 @@ from sandbox.procfs import cpu_of, host_pid, sample, tree
 from sandbox.unsafe import launcher_source
 
 START_TIMEOUT_S = 30.0
-REQUEST_MAX = 1 << 16  # bytes: the server's receive buffer (a test's request is under 13 KiB: argv, its
-# prelude names and the function's name)
+MESSAGE_MAX = 1 << 16  # bytes: the largest message either way on the control socket (a test's request is
+# under 13 KiB: argv, its prelude names and the function's name; a longer result comes on a pipe)
 POLL_S = 0.05
 FIRST_POLL_S = 0.05
 GRACE_S = 0.5
@@ -118,7 +118,7 @@ class Session:
                  "/box/seccomp.bpf": _memfd("seccomp", w.seccomp[0]), "/box/world.bpf": _memfd("world", w.seccomp[1])}
         child_fds = [*files.values(), json_w, theirs.fileno()]
         try:
-            command = [w.python, "-I", "/box/server.py", str(theirs.fileno()), ",".join(PRELOADED), str(REQUEST_MAX)]
+            command = [w.python, "-I", "/box/server.py", str(theirs.fileno()), ",".join(PRELOADED), str(MESSAGE_MAX)]
             argv = w.drop_privileges(self.slot) + w.argv(tmp_bytes=1 << 20, files=files, status_fd=json_w,
                                                          command=command)
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -183,14 +183,34 @@ class Session:
         return sum(cpu_of(pid) for pid in self.own_processes())
 
     def _pipes(self) -> list[tuple[int, int]]:
-        """stdin, stdout, stderr and status pipes. When we are root the sandbox runs as the slot's uid:
-        the pipes become its, so that `open('/dev/stdin')` works as for any process's own stdin."""
-        pipes = [os.pipe() for _ in range(4)]
+        """stdin, stdout and stderr pipes. When we are root the sandbox runs as the slot's uid: the
+        pipes become its, so that `open('/dev/stdin')` works as for any process's own stdin."""
+        pipes = [os.pipe() for _ in range(3)]
         if walls().drop_to_slot_uid:
             uid = SLOT_UID_BASE + self.slot
-            for fd in (pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]):
+            for fd in (pipes[0][0], pipes[1][1], pipes[2][1]):
                 os.fchown(fd, uid, uid)
         return pipes
+
+    def _report(self, out_cap: int) -> tuple[dict | None, bytes | None]:
+        """The server's report on a test (sandbox/server.py `report`): its fields, and the judge's
+        message (None if longer than the output cap allows), inline or on a pipe sent with it."""
+        msg, fds, _, _ = socket.recv_fds(self.ctl, MESSAGE_MAX, 1, socket.MSG_CMSG_CLOEXEC)
+        head, _, status = msg.partition(b"\0")
+        report = json.loads(head) if head else None
+        for fd in fds:  # a long message: read it whole (the test is over; the server writes it at once)
+            chunks, size = [], 0
+            try:
+                while chunk := os.read(fd, 1 << 16):
+                    size += len(chunk)
+                    if size > out_cap + 4096:
+                        status = None
+                        break
+                    chunks.append(chunk)
+            finally:
+                os.close(fd)
+            status = b"".join(chunks) if status is not None else None
+        return report, status
 
     def run(self, program_fd: int, stdin: bytes, inner: list[str]) -> RunResult:
         """Run the launcher (`inner` = mode and its arguments) on the program (`sealed_program`) and
@@ -199,14 +219,23 @@ class Session:
             self._start()
         lim = self.limits
         res = RunResult()
-        pipes = self._pipes()
-        their = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
-        in_w, out_r, err_r, st_r = pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]
         out_cap, err_cap = lim.output_mb << 20, lim.stderr_kb << 10
         request = json.dumps({"argv": [inner[0], "3", lim.rlimit_spec(), *inner[1:]], "tmp_bytes": lim.tmp_mb << 20,
                               "tmp_inodes": lim.tmp_inodes, "result_cap": out_cap, "timeout_s": lim.timeout_s}).encode()
-        if len(request) > REQUEST_MAX:  # the runner's own limit, never the program's fault
-            raise ValueError(f"sandbox request of {len(request)} bytes is over {REQUEST_MAX}")
+        if len(request) > MESSAGE_MAX:  # the runner's own limit, never the program's fault
+            raise ValueError(f"sandbox request of {len(request)} bytes is over {MESSAGE_MAX}")
+        pipes = self._pipes()
+        their = [pipes[0][0], pipes[1][1], pipes[2][1]]
+        in_w, out_r, err_r = pipes[0][1], pipes[1][0], pipes[2][0]
+        data = memoryview(stdin)
+        if data:  # what fits in the pipe goes in now (most inputs do): no wait for it to be writable
+            os.set_blocking(in_w, False)
+            try:
+                data = data[os.write(in_w, data[:65536]):]
+            except BlockingIOError:
+                pass
+            except OSError:
+                data = memoryview(b"")
         start = time.monotonic()
         try:
             try:
@@ -219,8 +248,7 @@ class Session:
             for fd in their:
                 os.close(fd)
         sel = Watch()
-        data = memoryview(stdin)
-        mine = {in_w, out_r, err_r, st_r}  # closed exactly once: a double close could hit another thread's fd
+        mine = {in_w, out_r, err_r}  # closed exactly once: a double close could hit another thread's fd
 
         def close(fd: int) -> None:
             if fd in mine:
@@ -228,13 +256,12 @@ class Session:
                 os.close(fd)
 
         if data:
-            os.set_blocking(in_w, False)
             sel.register(in_w, "in", write=True)
         else:
             close(in_w)
-        for fd, tag in ((out_r, "out"), (err_r, "err"), (st_r, "status"), (self.ctl.fileno(), "report")):
+        for fd, tag in ((out_r, "out"), (err_r, "err"), (self.ctl.fileno(), "report")):
             sel.register(fd, tag)
-        out, err, status = bytearray(), bytearray(), bytearray()
+        out, err, status = bytearray(), bytearray(), b""
         report, done_at, init, inner = None, None, None, None
         server_cpu = None  # the server's own CPU, read at the first poll that needs it
         next_poll = start + FIRST_POLL_S
@@ -266,10 +293,9 @@ class Session:
                         continue
                     if tag == "report":
                         try:
-                            msg = self.ctl.recv(65536)
-                        except OSError:
-                            msg = b""
-                        report = json.loads(msg) if msg else None
+                            report, message = self._report(out_cap)
+                        except (OSError, ValueError):
+                            report, message = None, b""
                         if isinstance(report, dict) and "init" in report:  # the test's init: watch it
                             inner = report["init"]
                             report = None
@@ -278,6 +304,10 @@ class Session:
                         done_at = time.monotonic()
                         if report is None:
                             res.killed = res.killed or "died"
+                        elif message is None:
+                            stop("output")
+                        else:
+                            status = message
                         continue
                     chunk = os.read(fd, 1 << 16)
                     if not chunk:
@@ -289,12 +319,8 @@ class Session:
                             stop("output")
                         else:
                             out += chunk
-                    elif tag == "err":
-                        err += chunk[: max(0, err_cap - len(err))]
-                    elif len(status) + len(chunk) <= out_cap + 4096:
-                        status += chunk
                     else:
-                        stop("output")
+                        err += chunk[: max(0, err_cap - len(err))]
                 now = time.monotonic()
                 if done_at is None and now >= next_poll:
                     next_poll = now + POLL_S
@@ -316,7 +342,7 @@ class Session:
         finally:
             for fd in sorted(mine):  # a copy: close() shrinks the set
                 close(fd)
-        res.stdout, res.stderr, res.status = bytes(out), bytes(err), bytes(status)
+        res.stdout, res.stderr, res.status = bytes(out), bytes(err), status
         del out
         res.started = res.status.startswith(b"R")
         if report is not None:

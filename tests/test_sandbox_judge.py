@@ -243,12 +243,24 @@ def test_a_program_has_no_capability_and_no_new_privileges():
 
 def test_a_large_call_based_result_is_checked_and_judged():
     """Over 64 KiB, the server checks a call-based result in a child of its own (under the test's
-    memory limit): a correct large result is still AC, a wrong one WA."""
+    memory limit) and hands it on a pipe, not in its report: a correct large result is still AC
+    (every byte arrived), a wrong one WA."""
     program = "class Solution:\n    def upTo(self, n):\n        return list(range(n))\n"
     n = 30000  # about 170 KiB of JSON
     right = judge(program, [{"input": str(n), "output": str(list(range(n)))}], fn_name="upTo", limits=LIMITS)
     wrong = judge(program, [{"input": str(n), "output": str(list(range(1, n + 1)))}], fn_name="upTo", limits=LIMITS)
     assert (right.verdict, wrong.verdict) == ("AC", "WA"), (right.tests, wrong.tests)
+
+
+def test_input_and_output_larger_than_a_pipe_arrive_whole():
+    """Stdin goes into its pipe before the test starts as far as it fits, the rest as the program
+    reads; 3 MiB in and out, and a short input after it, are all judged on every byte."""
+    program = "import sys\ndata = sys.stdin.read()\nprint(len(data), data.count('7'))\nprint(data[-20:])"
+    big = "7" * (3 << 20)
+    tests = [{"input": big, "output": f"{len(big)} {len(big)}\n{big[-20:]}"}, {"input": "17", "output": "2 1\n17"}]
+    assert [t.verdict for t in judge(program, tests, limits=LIMITS).tests] == ["AC", "AC"]
+    echo = "import sys\nsys.stdout.write(sys.stdin.read())"
+    assert judge(echo, [{"input": big, "output": big}], limits=LIMITS).verdict == "AC"
 
 
 def test_nothing_survives_from_one_test_to_the_next():
