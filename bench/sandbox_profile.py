@@ -31,8 +31,8 @@ def variants(base: str) -> dict[str, bytes]:
         "no network check": [("        if net is None or not net.as_new():", "        if net is None:")],
         "no mount namespace": [
             ('    check(libc.unshare(CLONE_NEWNS), "unshare mount")\n', ""),
-            ('    for target in ("/tmp", "/dev/shm"):\n        mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, opts)\n', ""),
-            ('    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)\n', "")],
+            ('    for target in (b"/tmp", b"/dev/shm"):\n        mount(b"tmpfs", target, b"tmpfs", MS_NOSUID | MS_NODEV, options)\n', ""),
+            ('    mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)\n', "")],
         "stdio made in each test": [('    launcher["prepare_stdio"]()  # its standard streams\n', "")],
         "no capability drop": [("    drop_capabilities()\n", "")],
         "no world filter": [("    install_seccomp(world_prog)\n", "")],

@@ -1,10 +1,11 @@
 # ruff: noqa: S102, S110, BLE001, PTH, PLR2004
 """Trusted code that runs INSIDE a warm sandbox as its PID 1 (stdlib only): fresh namespaces per test.
 
-Started as `python3 -I /box/server.py CTL_FD MODULES MESSAGE_MAX` (MODULES: the prelude's,
-comma-separated; MESSAGE_MAX: the largest request, which the judge checks before sending),
-with capabilities in the sandbox's own user namespace (bwrap --cap-add ALL; they mean nothing
-outside it). It loads /box/launch.py and the two seccomp filters once. Each test gets its own
+Started by `python3 -I /box/boot.py CTL_FD MODULES MESSAGE_MAX` (sandbox/boot.py, which compiles
+this file and /box/launch.py apart and calls `main` with the launcher's code; MODULES: the
+prelude's, comma-separated; MESSAGE_MAX: the largest request, which the judge checks before
+sending), with capabilities in the sandbox's own user namespace (bwrap --cap-add ALL; they mean
+nothing outside it). It loads the launcher and the two seccomp filters once. Each test gets its own
 world, made from one fork of this already started interpreter, by a copy of it that does nothing
 else (`zygote`):
 
@@ -540,15 +541,14 @@ def quiet_random():
     return random.seed
 
 
-def main():
+def main(launcher_code):
     global launcher, world_prog, world_buffer, reseed_random, message_max
     ctl = socket.socket(fileno=int(sys.argv[1]))
     message_max = int(sys.argv[3])
     os.set_inheritable(ctl.fileno(), False)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     namespace = {"__name__": "evalkit_launcher"}
-    with open("/box/launch.py", "rb") as f:
-        exec(compile(f.read(), "/box/launch.py", "exec"), namespace)
+    exec(launcher_code, namespace)
     launcher = namespace
     reseed_random = quiet_random()
     for name in filter(None, sys.argv[2].split(",")):
@@ -625,5 +625,3 @@ def main():
         report(ctl, {"status": status, "wall": wall, "cpu": cpu + check_cpu, "maxrss_kb": max(maxrss, check_rss)},
                message)
         pending = prepare(zyg, params)  # the next test's process, made while the judge compares
-
-main()

@@ -56,6 +56,11 @@ def server_source() -> bytes:
     return Path(__file__).with_name("server.py").read_bytes()
 
 
+@cache
+def boot_source() -> bytes:
+    return Path(__file__).with_name("boot.py").read_bytes()
+
+
 def _memfd(name: str, data: bytes) -> int:
     fd = os.memfd_create(name)  # close-on-exec: only the bwrap it is passed to gets it
     os.write(fd, data)
@@ -114,11 +119,12 @@ class Session:
         w = walls()
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         json_r, json_w = os.pipe()
-        files = {"/box/launch.py": _memfd("launch", launcher_source()), "/box/server.py": _memfd("server", server_source()),
+        files = {"/box/boot.py": _memfd("boot", boot_source()), "/box/server.py": _memfd("server", server_source()),
+                 "/box/launch.py": _memfd("launch", launcher_source()),
                  "/box/seccomp.bpf": _memfd("seccomp", w.seccomp[0]), "/box/world.bpf": _memfd("world", w.seccomp[1])}
         child_fds = [*files.values(), json_w, theirs.fileno()]
         try:
-            command = [w.python, "-I", "/box/server.py", str(theirs.fileno()), ",".join(PRELOADED), str(MESSAGE_MAX)]
+            command = [w.python, "-I", "/box/boot.py", str(theirs.fileno()), ",".join(PRELOADED), str(MESSAGE_MAX)]
             argv = w.drop_privileges(self.slot) + w.argv(tmp_bytes=1 << 20, files=files, status_fd=json_w,
                                                          command=command)
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
