@@ -3,8 +3,8 @@
 
 Started by `python3 -I /box/boot.py CTL_FD MODULES MESSAGE_MAX` (sandbox/boot.py, which compiles
 this file and /box/launch.py apart and calls `main` with the launcher's code; MODULES: the
-prelude's, comma-separated; MESSAGE_MAX: the largest request, which the judge checks before
-sending), with capabilities in the sandbox's own user namespace (bwrap --cap-add ALL; they mean
+prelude's, comma-separated; MESSAGE_MAX: the largest message either way on the control socket,
+which the judge checks its requests against), with capabilities in the sandbox's own user namespace (bwrap --cap-add ALL; they mean
 nothing outside it). It loads the launcher and the two seccomp filters once. Each test gets its own
 world, made from one fork of this already started interpreter, by a copy of it that does nothing
 else (`zygote`):
@@ -49,6 +49,7 @@ limits (JSON) with the test's stdin, stdout, stderr and program descriptors.
 """
 
 import ctypes
+import errno
 import gc
 import json
 import os
@@ -67,8 +68,8 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVA
     1, 2, 4, 8, 32, 4096, 16384, 1 << 18)
 libc = ctypes.CDLL(None, use_errno=True)
 launcher = world_prog = world_buffer = reseed_random = None  # set by main()
-message_max = 1 << 16  # main() sets it: the largest request (and so a test's argv); socket.recv_fds
-# allocates its whole buffer per call (1 MiB: a mapping made and unmade per test, twice)
+message_max = 1 << 16  # main() sets it: the largest message on the control socket (and so a test's argv),
+# also the receive buffer's size (socket.recv_fds allocates all of it per call)
 
 
 class SockFprog(ctypes.Structure):
@@ -411,8 +412,12 @@ def report(ctl, fields, message):
     the report (the judge reads it to its end at once)."""
     head = json.dumps(fields).encode() + b"\0"
     if len(head) + len(message) <= message_max:
-        ctl.send(head + message)
-        return
+        try:
+            ctl.send(head + message)
+            return
+        except OSError as err:  # a host whose socket buffers are smaller than one such message
+            if err.errno != errno.EMSGSIZE:
+                raise
     r, w = os.pipe()
     try:
         socket.send_fds(ctl, [head], [r])
@@ -454,7 +459,8 @@ def zygote(sock, home_ns):
     test, so that no program can find an earlier one's in the memory it was forked with (a fork
     copies all of it). On `sock` it gets b"F" + "tmp_bytes tmp_inodes" with the test's socket
     (`prepare`); it forks the test's process into a network namespace as new (`Net`), sends its
-    PID, waits for it to end and sends the raw `Reaped` at once, unasked (`reaped_by`)."""
+    PID, waits for it to end and sends the raw `Reaped` at once, unasked (`reaped_by`). What it
+    keeps from one request to the next is the tmpfs options the limits give (`worlds`)."""
     gc.disable()
     # What every test's process would otherwise make or set itself, at a cost in pages copied on write:
     launcher["prepare_stdio"]()  # its standard streams

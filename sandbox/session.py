@@ -1,7 +1,7 @@
 """A warm sandbox per worker: the bubblewrap walls built once, fresh namespaces for every test.
 
-Starting bwrap and an interpreter costs more than a test, so one bwrap runs `server.py` as PID 1
-and, per test, we hand it the test's pipes and the program (a sealed, immutable memfd); it forks
+Starting bwrap and an interpreter costs more than a test, so one bwrap runs our server as PID 1
+(sandbox/boot.py starts sandbox/server.py) and, per test, we hand it the test's pipes and the program (a sealed, immutable memfd); it forks
 the test's process from its already started interpreter into new PID and mount namespaces with
 their own tmpfs and a network namespace exactly as a new one is (see sandbox/server.py), so a
 verdict depends on the program and the test alone. Limits are enforced from here, by watching /proc: CPU time summed over every
@@ -194,8 +194,13 @@ class Session:
         pipes = [os.pipe() for _ in range(3)]
         if walls().drop_to_slot_uid:
             uid = SLOT_UID_BASE + self.slot
-            for fd in (pipes[0][0], pipes[1][1], pipes[2][1]):
-                os.fchown(fd, uid, uid)
+            try:
+                for fd in (pipes[0][0], pipes[1][1], pipes[2][1]):
+                    os.fchown(fd, uid, uid)
+            except OSError:
+                for fd in (fd for pipe in pipes for fd in pipe):
+                    os.close(fd)
+                raise
         return pipes
 
     def _report(self, out_cap: int) -> tuple[dict | None, bytes | None]:
@@ -203,7 +208,6 @@ class Session:
         message (None if longer than the output cap allows), inline or on a pipe sent with it."""
         msg, fds, _, _ = socket.recv_fds(self.ctl, MESSAGE_MAX, 1, socket.MSG_CMSG_CLOEXEC)
         head, _, status = msg.partition(b"\0")
-        report = json.loads(head) if head else None
         for fd in fds:  # a long message: read it whole (the test is over; the server writes it at once)
             chunks, size = [], 0
             try:
@@ -216,7 +220,9 @@ class Session:
             finally:
                 os.close(fd)
             status = b"".join(chunks) if status is not None else None
-        return report, status
+        if status is not None and len(status) > out_cap + 4096:
+            status = None
+        return (json.loads(head) if head else None), status
 
     def run(self, program_fd: int, stdin: bytes, inner: list[str]) -> RunResult:
         """Run the launcher (`inner` = mode and its arguments) on the program (`sealed_program`) and
@@ -250,6 +256,10 @@ class Session:
                 self.kill()
                 self._start()
                 socket.send_fds(self.ctl, [request], [*their, program_fd])
+        except BaseException:
+            for fd in (in_w, out_r, err_r):
+                os.close(fd)
+            raise
         finally:
             for fd in their:
                 os.close(fd)
@@ -287,6 +297,8 @@ class Session:
                     break
                 wait = 0.05 if done_at is not None else max(0.0, next_poll - now)
                 for fd, tag in sel.wait(wait):
+                    if fd not in sel:  # unregistered by an earlier event of this wake-up (a kill)
+                        continue
                     if tag == "in":
                         try:
                             n = os.write(fd, data[:65536])

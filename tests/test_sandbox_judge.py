@@ -263,6 +263,15 @@ def test_input_and_output_larger_than_a_pipe_arrive_whole():
     assert judge(echo, [{"input": big, "output": big}], limits=LIMITS).verdict == "AC"
 
 
+def test_output_just_over_the_cap_then_exit_is_ole_never_se():
+    """The last chunk over the cap and the server's report can wake the supervisor together: the
+    kill for the output must not turn the report it then cannot read into the runner's fault."""
+    limits = Limits(timeout_s=4.0, memory_mb=512, output_mb=1)
+    program = "import sys\nsys.stdout.write('x' * ((1 << 20) + 5000))\n"
+    result = judge(program, [{"input": "", "output": ""}] * 6, limits=limits, stop_at_first_failure=False)
+    assert [t.verdict for t in result.tests] == ["OLE"] * 6, [t.detail for t in result.tests]
+
+
 def test_nothing_survives_from_one_test_to_the_next():
     """Tests share one warm sandbox: a background child and files left by test 1 must be gone."""
     program = (
