@@ -4,8 +4,9 @@
 Started by `python3 -I /box/boot.py CTL_FD MODULES MESSAGE_MAX` (sandbox/boot.py, which compiles
 this file and /box/launch.py apart and calls `main` with the launcher's code; MODULES: the
 prelude's, comma-separated; MESSAGE_MAX: the largest message either way on the control socket,
-which the judge checks its requests against), with capabilities in the sandbox's own user namespace (bwrap --cap-add ALL; they mean
-nothing outside it). It loads the launcher and the two seccomp filters once. Each test gets its own
+which the judge checks its requests against), with capabilities in the sandbox's own user
+namespace (bwrap --cap-add ALL; they mean nothing outside it). It loads the launcher and the two
+seccomp filters once. Each test gets its own
 world, made from one fork of this already started interpreter, by a copy of it that does nothing
 else (`zygote`):
 
@@ -68,8 +69,8 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVA
     1, 2, 4, 8, 32, 4096, 16384, 1 << 18)
 libc = ctypes.CDLL(None, use_errno=True)
 launcher = world_prog = world_buffer = reseed_random = None  # set by main()
-message_max = 1 << 16  # main() sets it: the largest message on the control socket (and so a test's argv),
-# also the receive buffer's size (socket.recv_fds allocates all of it per call)
+message_max = 1 << 16  # set by main(): the largest message on the control socket (so also a test's
+# argv) and the receive buffers' size (socket.recv_fds allocates all of it per call)
 
 
 class SockFprog(ctypes.Structure):

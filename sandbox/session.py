@@ -1,12 +1,13 @@
 """A warm sandbox per worker: the bubblewrap walls built once, fresh namespaces for every test.
 
 Starting bwrap and an interpreter costs more than a test, so one bwrap runs our server as PID 1
-(sandbox/boot.py starts sandbox/server.py) and, per test, we hand it the test's pipes and the program (a sealed, immutable memfd); it forks
-the test's process from its already started interpreter into new PID and mount namespaces with
-their own tmpfs and a network namespace exactly as a new one is (see sandbox/server.py), so a
-verdict depends on the program and the test alone. Limits are enforced from here, by watching /proc: CPU time summed over every
-process of the test (with a wall-clock backstop), memory as PSS plus the test's tmpfs pages,
-output bytes. Any kill takes the whole sandbox down and the next test gets a fresh one.
+(sandbox/boot.py starts sandbox/server.py) and, per test, we hand it the test's pipes and the
+program (a sealed, immutable memfd); it forks the test's process from its already started
+interpreter into new PID and mount namespaces with their own tmpfs and a network namespace exactly
+as a new one is (see sandbox/server.py), so a verdict depends on the program and the test alone.
+Limits are enforced from here, by watching /proc: CPU time summed over every process of the test
+(with a wall-clock backstop), memory as PSS plus the test's tmpfs pages, output bytes. Any kill
+takes the whole sandbox down and the next test gets a fresh one.
 """
 
 from __future__ import annotations
